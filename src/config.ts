@@ -1,0 +1,88 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Configuration, parsed once at start-up from the environment. Every problem is
+ * reported with the variable's name so an operator can fix it without reading code.
+ * Modules never read `process.env` themselves: they take the parts of `Config` they need.
+ */
+
+const csv = z
+  .string()
+  .optional()
+  .transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean));
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((s) => (s && s.trim() ? s.trim() : undefined));
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((s) => (s && s.trim() ? s.trim() : undefined))
+    .refine((s) => s === undefined || /^postgres(ql)?:\/\//.test(s), 'must start with postgresql://'),
+  DATA_DIR: z.string().default('./data'),
+  SMTP_URL: optionalString.refine(
+    (s) => s === undefined || /^smtps?:\/\//.test(s),
+    'must start with smtp:// or smtps://',
+  ),
+  MAIL_FROM: z.string().default('Onboarding Assistant <onboarding@localhost>'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Secret that signs emailed links. Unset: one is generated and kept in the database. */
+  LINK_SECRET: optionalString.refine((s) => s === undefined || s.length >= 32, 'must be at least 32 characters'),
+  LINK_TTL_DAYS: z.coerce.number().positive().max(90).default(7),
+  /** Identities (channel:id, e.g. `webchat:staff`, `slack:U123`) allowed to decide. */
+  STAFF_IDS: csv,
+  SUPPORT_IDS: csv,
+  /** The delivery worker; set to `false` on instances that should only serve requests. */
+  OUTBOX_WORKER: z.enum(['true', 'false']).default('true').transform((s) => s === 'true'),
+});
+
+export type Config = {
+  readonly port: number;
+  readonly host: string;
+  readonly publicUrl: string;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly linkSecret: string | undefined;
+  readonly linkTtlMs: number;
+  readonly staffIds: readonly string[];
+  readonly supportIds: readonly string[];
+  readonly outboxWorker: boolean;
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = result.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.DATA_DIR),
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    logLevel: e.LOG_LEVEL,
+    linkSecret: e.LINK_SECRET,
+    linkTtlMs: e.LINK_TTL_DAYS * 24 * 60 * 60 * 1000,
+    staffIds: e.STAFF_IDS,
+    supportIds: e.SUPPORT_IDS,
+    outboxWorker: e.OUTBOX_WORKER,
+  };
+}
