@@ -1,36 +1,122 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import path from 'node:path';
 import express from 'express';
 import type { Config } from './config.ts';
+import { createLinkSigner } from './core/link-tokens.ts';
+import { OnboardingService } from './core/onboarding-service.ts';
+import { OutboxWorker } from './core/outbox-worker.ts';
+import { createMailTransport, parseMailFrom } from './mail/transport.ts';
+import { emailHandler } from './mail/deliver.ts';
 import { openDatabase } from './store/database.ts';
+import { PrismaOnboardingStore } from './store/prisma-store.ts';
+import type { OnboardingStore } from './store/store.ts';
+import { renderHome } from './web/home-page.ts';
+import { mailboxRouter } from './web/mailbox-page.ts';
+import { registrationRouter } from './web/registration-pages.ts';
 
 export type RunningApp = {
   readonly url: string;
   readonly port: number;
   readonly databaseDescription: string;
+  readonly service: OnboardingService;
+  readonly store: OnboardingStore;
+  readonly worker: OutboxWorker;
   stop(): Promise<void>;
 };
 
+export type AppOverrides = {
+  /** The clock, injectable for tests of time-dependent behaviour. */
+  clock?: () => Date;
+  /** Outbox polling interval (ms). */
+  outboxPollMs?: number;
+};
+
 /** Builds and starts the whole assistant on `config.port` (0 picks a free port, for tests). */
-export async function startApp(config: Config): Promise<RunningApp> {
+export async function startApp(config: Config, overrides: AppOverrides = {}): Promise<RunningApp> {
   const db = await openDatabase(config);
+  const store = new PrismaOnboardingStore(db.prisma, db.kind, () => db.close());
+  try {
+    return await assemble(config, overrides, store, db.description);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+async function assemble(config: Config, overrides: AppOverrides, store: PrismaOnboardingStore, databaseDescription: string): Promise<RunningApp> {
+  const clock = overrides.clock ?? (() => new Date());
+  // One secret for every instance: configured, or generated once and kept in the database.
+  const linkSecret = config.linkSecret ?? (await store.ensureSetting('linkSecret', randomBytes(32).toString('base64url')));
+  const service = new OnboardingService({
+    store,
+    clock,
+    publicUrl: config.publicUrl,
+    signer: createLinkSigner(linkSecret),
+    linkTtlMs: config.linkTtlMs,
+    staffIds: config.staffIds,
+    supportIds: config.supportIds,
+  });
+
+  const mail = createMailTransport({ smtpUrl: config.smtpUrl, mailboxDir: path.join(config.dataDir, 'mailbox') });
+  const worker = new OutboxWorker({
+    store,
+    clock,
+    pollMs: overrides.outboxPollMs ?? 1000,
+    handlers: {
+      email: emailHandler({ transport: mail, from: parseMailFrom(config.mailFrom) }),
+      // Channels (Slack, Teams, the playground) deliver these; until one is connected
+      // the notification is recorded as handled so the outbox does not grow.
+      notification: async () => {},
+    },
+    onError: (message, error) =>
+      console.warn(`[outbox] ${message.kind} ${message.id} attempt ${message.attempts} failed: ${error instanceof Error ? error.message : String(error)}`),
+  });
+
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', database: db.kind });
+    res.json({ status: 'ok', database: store.kind });
   });
+  app.get('/', (req, res) => {
+    const lang = req.query['lang'] === 'fr' ? 'fr' : 'en';
+    res.type('html').send(renderHome(lang, { mailbox: mail.kind === 'mailbox' }));
+  });
+  if (mail.kind === 'mailbox') app.use(mailboxRouter(mail));
+  app.use(
+    registrationRouter(service, {
+      csrfSecret: createHmac('sha256', linkSecret).update('csrf').digest('base64url'),
+      secureCookies: config.publicUrl.startsWith('https:'),
+    }),
+  );
+  // After every request that may have queued mail, deliver promptly instead of at the next poll.
+  app.use((_req, res, next) => {
+    res.on('finish', () => worker.kick());
+    next();
+  });
+
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   });
+  if (config.outboxWorker) worker.start();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    databaseDescription: db.description,
+    databaseDescription,
+    service,
+    store,
+    worker,
     async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await db.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await worker.stop();
+      await mail.close();
+      await store.close();
     },
   };
 }

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import type { JsonObject, OnboardingStore, OutboxRecord } from '../store/store.ts';
+
+/**
+ * Delivers outbox rows: claims due rows with a lease (SKIP LOCKED, so instances never
+ * share a row), runs the handler for the row's kind, then marks it sent — or schedules a
+ * retry with exponential backoff. A worker that dies mid-delivery leaves a lease that
+ * expires; the row becomes due again and another worker (or this one, restarted) sends it.
+ * Delivery is therefore at-least-once; Message-IDs are derived from the row id so a rare
+ * re-send after a crash is recognisable as the same mail.
+ */
+
+/** What a handler returns replaces the stored payload (e.g. to scrub a password once sent). */
+export type OutboxHandler = (message: OutboxRecord) => Promise<JsonObject | void>;
+
+export type OutboxWorkerOptions = {
+  store: OnboardingStore;
+  handlers: Record<string, OutboxHandler>;
+  clock?: () => Date;
+  workerId?: string;
+  pollMs?: number;
+  leaseMs?: number;
+  maxAttempts?: number;
+  /** Delay before attempt n+1, in ms. Default: 2 s doubled per attempt, capped at 15 min. */
+  backoffMs?: (attempts: number) => number;
+  batchSize?: number;
+  onError?: (message: OutboxRecord, error: unknown) => void;
+};
+
+export class OutboxWorker {
+  readonly workerId: string;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  private stopped = true;
+  private again = false;
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: OutboxWorkerOptions) {
+    this.workerId = options.workerId ?? `worker-${randomUUID()}`;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running?.catch(() => 0);
+  }
+
+  /** Asks for a delivery run now (after a command committed new rows). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.loop(), ms);
+    this.timer.unref();
+  }
+
+  private async loop(): Promise<void> {
+    let delivered = 0;
+    try {
+      delivered = await this.runOnce();
+    } catch (error) {
+      // The database may be restarting; keep polling.
+      console.error('[outbox] run failed:', error instanceof Error ? error.message : error);
+    }
+    const soon = delivered > 0 || this.again;
+    this.again = false;
+    this.schedule(soon ? 0 : (this.options.pollMs ?? 1000));
+  }
+
+  /** One pass: claims a batch and delivers it. Returns how many rows were handled. */
+  runOnce(): Promise<number> {
+    if (this.running) return this.running;
+    this.running = this.deliverBatch().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async deliverBatch(): Promise<number> {
+    const now = this.clock();
+    const { store } = this.options;
+    const batch = await store.claimOutbox({
+      now,
+      limit: this.options.batchSize ?? 10,
+      workerId: this.workerId,
+      leaseUntil: new Date(now.getTime() + (this.options.leaseMs ?? 60_000)),
+      kinds: Object.keys(this.options.handlers),
+    });
+    for (const message of batch) {
+      const handler = this.options.handlers[message.kind];
+      try {
+        if (!handler) throw new Error(`no handler for ${message.kind}`);
+        const replaced = await handler(message);
+        await store.completeOutbox(message.id, this.workerId, this.clock(), replaced ?? undefined);
+      } catch (error) {
+        this.options.onError?.(message, error);
+        const text = error instanceof Error ? error.message : String(error);
+        const maxAttempts = this.options.maxAttempts ?? 10;
+        const delay = (this.options.backoffMs ?? defaultBackoff)(message.attempts);
+        const next = message.attempts >= maxAttempts ? null : new Date(this.clock().getTime() + delay);
+        await store.failOutbox(message.id, this.workerId, text, next);
+      }
+    }
+    return batch.length;
+  }
+}
+
+function defaultBackoff(attempts: number): number {
+  return Math.min(2000 * 2 ** Math.max(0, attempts - 1), 15 * 60_000);
+}

@@ -1,0 +1,437 @@
+import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import type { Lang } from '../domain/lang.ts';
+import { searchKey } from './search-key.ts';
+import type {
+  AuditRecord,
+  BookingRecord,
+  DecisionOutcome,
+  DecisionRecord,
+  DraftRecord,
+  EntityKind,
+  IdentityRecord,
+  JsonObject,
+  JsonValue,
+  LinkTokenRecord,
+  OnboardingStore,
+  OrganizationRecord,
+  OutboxInput,
+  OutboxRecord,
+  PersonRecord,
+  PlatformAccountRecord,
+  ProgramRecord,
+  SlotRecord,
+  StoreTx,
+  SubmissionRecord,
+  WorkflowRecord,
+} from './store.ts';
+
+type Tx = Prisma.TransactionClient;
+
+const personSelect = {
+  id: true,
+  displayName: true,
+  email: true,
+  lang: true,
+  timeZone: true,
+  passwordHash: true,
+  activatedAt: true,
+} as const;
+const orgSelect = { id: true, displayName: true, adminPersonId: true, createdAt: true } as const;
+const programSelect = { ...orgSelect, organizationId: true } as const;
+
+function toPerson(p: { lang: string } & Omit<PersonRecord, 'lang'>): PersonRecord {
+  return { ...p, lang: p.lang === 'fr' ? 'fr' : 'en' };
+}
+const json = (v: JsonValue | JsonObject): Prisma.InputJsonValue => v as Prisma.InputJsonValue;
+const asObject = (v: unknown): JsonObject => (v && typeof v === 'object' && !Array.isArray(v) ? (v as JsonObject) : {});
+
+/** The transactional part of the store, over a Prisma client or transaction client. */
+class PrismaStoreTx implements StoreTx {
+  constructor(protected readonly db: Tx) {}
+
+  async getPerson(id: string) {
+    const p = await this.db.person.findUnique({ where: { id }, select: personSelect });
+    return p && toPerson(p);
+  }
+  async findPersonByEmail(email: string) {
+    const p = await this.db.person.findUnique({ where: { email: email.toLowerCase() }, select: personSelect });
+    return p && toPerson(p);
+  }
+  async createPerson(person: Omit<PersonRecord, 'passwordHash' | 'activatedAt'>) {
+    await this.db.person.create({ data: { ...person, email: person.email?.toLowerCase() ?? null } });
+  }
+  async updatePerson(id: string, patch: Partial<Omit<PersonRecord, 'id'>> & { termsAcceptedAt?: Date }) {
+    await this.db.person.update({ where: { id }, data: { ...patch, ...(patch.email ? { email: patch.email.toLowerCase() } : {}) } });
+  }
+  async findIdentity(channel: string, externalId: string) {
+    const i = await this.db.channelIdentity.findUnique({
+      where: { channel_externalId: { channel, externalId } },
+      select: { personId: true, channel: true, externalId: true, address: true },
+    });
+    return i && { ...i, address: (i.address ?? null) as JsonValue | null };
+  }
+  async identitiesOf(personId: string) {
+    const rows = await this.db.channelIdentity.findMany({
+      where: { personId },
+      select: { personId: true, channel: true, externalId: true, address: true },
+      orderBy: { updatedAt: 'desc' },
+    });
+    return rows.map((i) => ({ ...i, address: (i.address ?? null) as JsonValue | null }));
+  }
+  async upsertIdentity(identity: IdentityRecord) {
+    const address = identity.address === null ? Prisma.JsonNull : json(identity.address);
+    await this.db.channelIdentity.upsert({
+      where: { channel_externalId: { channel: identity.channel, externalId: identity.externalId } },
+      create: { id: `${identity.channel}:${identity.externalId}`, ...identity, address },
+      update: { personId: identity.personId, ...(identity.address === null ? {} : { address }) },
+    });
+  }
+
+  async createOrganization(org: Omit<OrganizationRecord, 'createdAt'>) {
+    await this.db.organization.create({ data: { ...org, searchName: searchKey(org.displayName) } });
+  }
+  getOrganization(id: string) {
+    return this.db.organization.findUnique({ where: { id }, select: orgSelect });
+  }
+  async renameOrganization(id: string, displayName: string) {
+    await this.db.organization.update({ where: { id }, data: { displayName, searchName: searchKey(displayName) } });
+  }
+  organizationsOf(personId: string) {
+    return this.db.organization.findMany({ where: { adminPersonId: personId }, select: orgSelect, orderBy: { createdAt: 'asc' } });
+  }
+  async createProgram(program: Omit<ProgramRecord, 'createdAt'>) {
+    await this.db.program.create({ data: { ...program, searchName: searchKey(program.displayName) } });
+  }
+  getProgram(id: string) {
+    return this.db.program.findUnique({ where: { id }, select: programSelect });
+  }
+  async renameProgram(id: string, displayName: string) {
+    await this.db.program.update({ where: { id }, data: { displayName, searchName: searchKey(displayName) } });
+  }
+  programsOf(organizationId: string) {
+    return this.db.program.findMany({ where: { organizationId }, select: programSelect, orderBy: { createdAt: 'asc' } });
+  }
+  searchOrganizations(text: string, limit: number) {
+    return this.db.organization.findMany({
+      where: { searchName: { contains: searchKey(text) } },
+      select: orgSelect,
+      orderBy: { searchName: 'asc' },
+      take: limit,
+    });
+  }
+  searchPrograms(text: string, limit: number) {
+    return this.db.program.findMany({
+      where: { searchName: { contains: searchKey(text) } },
+      select: programSelect,
+      orderBy: { searchName: 'asc' },
+      take: limit,
+    });
+  }
+
+  async entitiesByContactEmail(email: string, limit: number) {
+    const e = email.trim().toLowerCase();
+    const rows = await this.db.$queryRaw<Array<{ entityId: string }>>`
+      SELECT DISTINCT "entityId" FROM "Submission"
+      WHERE lower(answers->>'adminEmail') = ${e} OR lower(answers->>'programAdminEmail') = ${e} OR lower(answers->>'platformAdminEmail') = ${e}
+      LIMIT ${limit}`;
+    return rows.map((r) => r.entityId);
+  }
+
+  async getWorkflow(entityId: string) {
+    const w = await this.db.workflowSnapshot.findUnique({ where: { entityId } });
+    return w && toWorkflow(w);
+  }
+  async getWorkflows(entityIds: readonly string[]) {
+    if (entityIds.length === 0) return [];
+    const rows = await this.db.workflowSnapshot.findMany({ where: { entityId: { in: [...entityIds] } } });
+    return rows.map(toWorkflow);
+  }
+  async insertWorkflow(record: Omit<WorkflowRecord, 'version'>) {
+    await this.db.workflowSnapshot.create({ data: { ...record, snapshot: json(record.snapshot), version: 0 } });
+  }
+  async updateWorkflow(record: WorkflowRecord) {
+    const { count } = await this.db.workflowSnapshot.updateMany({
+      where: { entityId: record.entityId, version: record.version },
+      data: {
+        machineVersion: record.machineVersion,
+        snapshot: json(record.snapshot),
+        stateKey: record.stateKey,
+        step: record.step,
+        waitingOn: record.waitingOn,
+        enteredAt: record.enteredAt,
+        version: { increment: 1 },
+      },
+    });
+    return count === 1;
+  }
+
+  async getDraft(formId: string, entityId: string) {
+    const d = await this.db.formDraft.findUnique({ where: { formId_entityId: { formId, entityId } } });
+    return d && { ...d, answers: asObject(d.answers), skipped: Array.isArray(d.skipped) ? (d.skipped as string[]) : [] };
+  }
+  async saveDraft(draft: Omit<DraftRecord, 'updatedAt'>) {
+    const data = { answers: json(draft.answers), skipped: json(draft.skipped) };
+    if (draft.version === 0) {
+      const existing = await this.db.formDraft.findUnique({ where: { formId_entityId: { formId: draft.formId, entityId: draft.entityId } }, select: { id: true } });
+      if (!existing) {
+        await this.db.formDraft.create({ data: { id: draft.id, formId: draft.formId, entityId: draft.entityId, personId: draft.personId, ...data, version: 1 } });
+        return true;
+      }
+    }
+    const { count } = await this.db.formDraft.updateMany({
+      where: { formId: draft.formId, entityId: draft.entityId, version: draft.version },
+      data: { ...data, personId: draft.personId, version: { increment: 1 } },
+    });
+    return count === 1;
+  }
+  async deleteDraft(formId: string, entityId: string) {
+    await this.db.formDraft.deleteMany({ where: { formId, entityId } });
+  }
+  async insertSubmission(s: Omit<SubmissionRecord, 'createdAt'>) {
+    await this.db.submission.create({ data: { ...s, answers: json(s.answers) } });
+  }
+  async getSubmission(id: string) {
+    const s = await this.db.submission.findUnique({ where: { id } });
+    return s && { ...s, answers: asObject(s.answers) };
+  }
+  async latestSubmission(formId: string, entityId: string) {
+    const s = await this.db.submission.findFirst({ where: { formId, entityId }, orderBy: { number: 'desc' } });
+    return s && { ...s, answers: asObject(s.answers) };
+  }
+
+  async insertDecision(decision: Omit<DecisionRecord, 'createdAt'> & { createdAt: Date }) {
+    // ON CONFLICT DO NOTHING (skipDuplicates): a second decision on the same submission waits
+    // for the first to commit, then inserts nothing, without aborting this transaction.
+    const { count } = await this.db.decision.createMany({ data: [decision], skipDuplicates: true });
+    const stands = await this.getDecision(decision.submissionId);
+    if (!stands) throw new Error(`decision for ${decision.submissionId} vanished`);
+    return { inserted: count === 1 && stands.id === decision.id, decision: stands };
+  }
+  async getDecision(submissionId: string) {
+    const d = await this.db.decision.findUnique({ where: { submissionId } });
+    return d && { ...d, outcome: d.outcome as DecisionOutcome };
+  }
+
+  async appendAudit(event: AuditRecord) {
+    await this.db.auditEvent.create({ data: { ...event, data: event.data === null ? Prisma.JsonNull : json(event.data) } });
+  }
+  async history(entityIds: readonly string[], limit: number) {
+    if (entityIds.length === 0) return [];
+    const rows = await this.db.auditEvent.findMany({
+      where: { entityId: { in: [...entityIds] } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+      select: {
+        entityType: true,
+        entityId: true,
+        organizationId: true,
+        actorId: true,
+        action: true,
+        fromState: true,
+        toState: true,
+        reason: true,
+        data: true,
+        createdAt: true,
+      },
+    });
+    return rows.map((r) => ({ ...r, data: r.data === null ? null : asObject(r.data) }));
+  }
+  async enqueue(message: OutboxInput) {
+    await this.db.outboxMessage.createMany({ data: [{ ...message, payload: json(message.payload) }], skipDuplicates: true });
+  }
+
+  async createLinkToken(token: LinkTokenRecord) {
+    await this.db.linkToken.create({ data: token });
+  }
+  async getLinkToken(id: string) {
+    const t = await this.db.linkToken.findUnique({ where: { id } });
+    return t && { ...t, purpose: t.purpose as LinkTokenRecord['purpose'] };
+  }
+  async useLinkToken(id: string, at: Date) {
+    const { count } = await this.db.linkToken.updateMany({ where: { id, usedAt: null, revokedAt: null }, data: { usedAt: at } });
+    return count === 1;
+  }
+  async revokeLinkTokens(entityId: string, purpose: LinkTokenRecord['purpose'], at: Date) {
+    await this.db.linkToken.updateMany({ where: { entityId, purpose, usedAt: null, revokedAt: null }, data: { revokedAt: at } });
+  }
+
+  async createSlot(slot: Omit<SlotRecord, 'bookedCount' | 'cancelledAt'>) {
+    await this.db.sessionSlot.create({ data: slot });
+  }
+  async getSlot(id: string) {
+    const s = await this.db.sessionSlot.findUnique({ where: { id } });
+    return s && toSlot(s);
+  }
+  async listSlots(options: { from: Date; includeFull: boolean; limit: number }) {
+    const rows = await this.db.sessionSlot.findMany({
+      where: { startsAt: { gte: options.from }, cancelledAt: null },
+      orderBy: { startsAt: 'asc' },
+      take: options.limit,
+    });
+    return rows.map(toSlot).filter((s) => options.includeFull || s.bookedCount < s.capacity);
+  }
+  countSlots() {
+    return this.db.sessionSlot.count();
+  }
+  async takeSeat(slotId: string) {
+    const n = await this.db.$executeRaw`UPDATE "SessionSlot" SET "bookedCount" = "bookedCount" + 1
+      WHERE id = ${slotId} AND "cancelledAt" IS NULL AND "bookedCount" < capacity`;
+    return n === 1;
+  }
+  async releaseSeat(slotId: string) {
+    await this.db.$executeRaw`UPDATE "SessionSlot" SET "bookedCount" = "bookedCount" - 1 WHERE id = ${slotId} AND "bookedCount" > 0`;
+  }
+  async createBooking(booking: Omit<BookingRecord, 'cancelledAt' | 'status'>) {
+    await this.db.sessionBooking.create({ data: { ...booking, status: 'booked' } });
+  }
+  async activeBooking(programId: string) {
+    const b = await this.db.sessionBooking.findFirst({ where: { programId, status: 'booked' }, orderBy: { createdAt: 'desc' } });
+    return b && { ...b, status: b.status as BookingRecord['status'] };
+  }
+  async cancelBooking(id: string, at: Date) {
+    const { count } = await this.db.sessionBooking.updateMany({ where: { id, status: 'booked' }, data: { status: 'cancelled', cancelledAt: at } });
+    return count === 1;
+  }
+
+  async createPlatformAccount(account: Omit<PlatformAccountRecord, 'registeredAt' | 'mustChangePassword'>) {
+    await this.db.platformAccount.create({ data: account });
+  }
+  platformAccountOf(programId: string) {
+    return this.db.platformAccount.findUnique({
+      where: { programId },
+      select: { id: true, programId: true, username: true, email: true, passwordHash: true, mustChangePassword: true, registeredAt: true },
+    });
+  }
+  async completePlatformAccount(programId: string, passwordHash: string, at: Date) {
+    await this.db.platformAccount.update({ where: { programId }, data: { passwordHash, mustChangePassword: false, registeredAt: at } });
+  }
+  async setPlatformPassword(programId: string, passwordHash: string) {
+    await this.db.platformAccount.update({ where: { programId }, data: { passwordHash, mustChangePassword: true } });
+  }
+
+  async getSetting(key: string) {
+    return (await this.db.setting.findUnique({ where: { key } }))?.value ?? null;
+  }
+  async ensureSetting(key: string, value: string) {
+    await this.db.setting.createMany({ data: [{ key, value }], skipDuplicates: true });
+    return (await this.getSetting(key)) ?? value;
+  }
+}
+
+function toWorkflow(w: {
+  entityId: string;
+  kind: string;
+  machineVersion: number;
+  snapshot: unknown;
+  stateKey: string;
+  step: number;
+  waitingOn: string;
+  enteredAt: Date;
+  version: number;
+}): WorkflowRecord {
+  return { ...w, kind: w.kind as EntityKind, snapshot: asObject(w.snapshot) };
+}
+
+function toSlot(s: Omit<SlotRecord, 'language'> & { language: string }): SlotRecord {
+  return {
+    id: s.id,
+    startsAt: s.startsAt,
+    timeZone: s.timeZone,
+    durationMinutes: s.durationMinutes,
+    language: (s.language === 'fr' ? 'fr' : 'en') as Lang,
+    capacity: s.capacity,
+    bookedCount: s.bookedCount,
+    videoUrl: s.videoUrl,
+    isSample: s.isSample,
+    createdBy: s.createdBy,
+    cancelledAt: s.cancelledAt,
+  };
+}
+
+function toOutbox(m: {
+  id: string;
+  kind: string;
+  dedupeKey: string;
+  payload: unknown;
+  nextAttemptAt: Date;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  sentAt: Date | null;
+}): OutboxRecord {
+  return {
+    id: m.id,
+    kind: m.kind,
+    dedupeKey: m.dedupeKey,
+    payload: asObject(m.payload),
+    nextAttemptAt: m.nextAttemptAt,
+    status: m.status,
+    attempts: m.attempts,
+    lastError: m.lastError,
+    sentAt: m.sentAt,
+  };
+}
+
+/** The Prisma implementation of `OnboardingStore`. It takes its client; it owns nothing global. */
+export class PrismaOnboardingStore extends PrismaStoreTx implements OnboardingStore {
+  constructor(
+    private readonly client: PrismaClient,
+    readonly kind: 'pglite' | 'postgres',
+    private readonly onClose: () => Promise<void> = async () => {},
+  ) {
+    super(client);
+  }
+
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    // Inside, only the `tx` client may be used: on PGlite the outer client would wait
+    // for this very transaction to end (a deadlock).
+    return this.client.$transaction((tx) => fn(new PrismaStoreTx(tx)), { timeout: 15_000, maxWait: 10_000 });
+  }
+
+  async recordInboundEvent(id: string, at: Date) {
+    const { count } = await this.client.inboundEvent.createMany({ data: [{ id, receivedAt: at }], skipDuplicates: true });
+    return count === 1;
+  }
+
+  async claimOutbox(options: { now: Date; limit: number; workerId: string; leaseUntil: Date; kinds?: readonly string[] }) {
+    const kinds = options.kinds ?? null;
+    const kindFilter = kinds ? Prisma.sql`AND kind IN (${Prisma.join(kinds)})` : Prisma.empty;
+    const claimed = await this.client.$queryRaw<Array<{ id: string }>>`
+      UPDATE "OutboxMessage" SET "lockedBy" = ${options.workerId}, "lockedUntil" = ${options.leaseUntil}, attempts = attempts + 1
+      WHERE id IN (
+        SELECT id FROM "OutboxMessage"
+        WHERE status = 'pending' AND "nextAttemptAt" <= ${options.now}
+          AND ("lockedUntil" IS NULL OR "lockedUntil" < ${options.now}) ${kindFilter}
+        ORDER BY "nextAttemptAt", "createdAt"
+        LIMIT ${options.limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id`;
+    if (claimed.length === 0) return [];
+    const rows = await this.client.outboxMessage.findMany({
+      where: { id: { in: claimed.map((c) => c.id) } },
+      orderBy: [{ nextAttemptAt: 'asc' }, { createdAt: 'asc' }],
+    });
+    return rows.map(toOutbox);
+  }
+  async completeOutbox(id: string, workerId: string, at: Date, payload?: JsonObject) {
+    await this.client.outboxMessage.updateMany({
+      where: { id, lockedBy: workerId },
+      data: { status: 'sent', sentAt: at, lockedUntil: null, lastError: null, ...(payload ? { payload: json(payload) } : {}) },
+    });
+  }
+  async failOutbox(id: string, workerId: string, error: string, nextAttemptAt: Date | null) {
+    await this.client.outboxMessage.updateMany({
+      where: { id, lockedBy: workerId },
+      data: nextAttemptAt
+        ? { lastError: error.slice(0, 2000), nextAttemptAt, lockedUntil: null }
+        : { lastError: error.slice(0, 2000), status: 'dead', lockedUntil: null },
+    });
+  }
+  async outboxMessages(filter: { kind?: string; status?: string } = {}) {
+    const rows = await this.client.outboxMessage.findMany({ where: filter, orderBy: { createdAt: 'asc' } });
+    return rows.map(toOutbox);
+  }
+  close() {
+    return this.onClose();
+  }
+}
