@@ -3,6 +3,8 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import express from 'express';
 import type { Config } from './config.ts';
+import { ConversationCore } from './bots/core/conversation-core.ts';
+import { Dispatcher } from './bots/core/delivery.ts';
 import { createLinkSigner } from './core/link-tokens.ts';
 import { OnboardingService } from './core/onboarding-service.ts';
 import { OutboxWorker } from './core/outbox-worker.ts';
@@ -22,6 +24,8 @@ export type RunningApp = {
   readonly service: OnboardingService;
   readonly store: OnboardingStore;
   readonly worker: OutboxWorker;
+  readonly core: ConversationCore;
+  readonly dispatcher: Dispatcher;
   stop(): Promise<void>;
 };
 
@@ -58,6 +62,15 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
     supportIds: config.supportIds,
   });
 
+  const core = new ConversationCore(service, { playground: config.playground });
+  // Proactive messages go to the channel each person used last (identities, newest first).
+  const dispatcher = new Dispatcher(async (personId) =>
+    (await store.identitiesOf(personId)).map((i) => ({
+      channel: i.channel,
+      address: i.address && typeof i.address === 'object' && !Array.isArray(i.address) ? (i.address as Record<string, unknown>) : null,
+    })),
+  );
+
   const mail = createMailTransport({ smtpUrl: config.smtpUrl, mailboxDir: path.join(config.dataDir, 'mailbox') });
   const worker = new OutboxWorker({
     store,
@@ -65,9 +78,11 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
     pollMs: overrides.outboxPollMs ?? 1000,
     handlers: {
       email: emailHandler({ transport: mail, from: parseMailFrom(config.mailFrom) }),
-      // Channels (Slack, Teams, the playground) deliver these; until one is connected
-      // the notification is recorded as handled so the outbox does not grow.
-      notification: async () => {},
+      // Staff cards and news for administrators, delivered by whichever channels are
+      // connected; a channel that fails makes the row retry.
+      notification: async (row) => {
+        await dispatcher.deliver(await core.notification(row.payload));
+      },
     },
     onError: (message, error) =>
       console.warn(`[outbox] ${message.kind} ${message.id} attempt ${message.attempts} failed: ${error instanceof Error ? error.message : String(error)}`),
@@ -109,6 +124,8 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
     service,
     store,
     worker,
+    core,
+    dispatcher,
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

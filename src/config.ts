@@ -41,6 +41,17 @@ const envSchema = z.object({
   SUPPORT_IDS: csv,
   /** The delivery worker; set to `false` on instances that should only serve requests. */
   OUTBOX_WORKER: z.enum(['true', 'false']).default('true').transform((s) => s === 'true'),
+  // Microsoft Teams (Bot Framework). With no app id the endpoint runs with auth off (local only).
+  MicrosoftAppId: optionalString,
+  MicrosoftAppPassword: optionalString,
+  MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+  MicrosoftAppTenantId: optionalString,
+  TEAMS_STAFF_CONVERSATION_ID: optionalString,
+  // Slack.
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  /** `true` serves the Web Chat playground even when Slack or Teams credentials are set. */
+  PLAYGROUND: z.enum(['true', 'false', 'auto']).default('auto'),
 });
 
 export type Config = {
@@ -57,6 +68,16 @@ export type Config = {
   readonly staffIds: readonly string[];
   readonly supportIds: readonly string[];
   readonly outboxWorker: boolean;
+  readonly teams: {
+    readonly appId: string | undefined;
+    readonly appPassword: string | undefined;
+    readonly appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+    readonly tenantId: string | undefined;
+    readonly staffConversationId: string | undefined;
+  };
+  readonly slack: { readonly botToken: string | undefined; readonly signingSecret: string | undefined };
+  /** Serve the Web Chat playground at `/` (default: when no Slack or Teams credentials are set). */
+  readonly playground: boolean;
 };
 
 export class ConfigError extends Error {
@@ -84,5 +105,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     staffIds: e.STAFF_IDS,
     supportIds: e.SUPPORT_IDS,
     outboxWorker: e.OUTBOX_WORKER,
+    teams: {
+      appId: e.MicrosoftAppId,
+      appPassword: e.MicrosoftAppPassword,
+      appType: e.MicrosoftAppType,
+      tenantId: e.MicrosoftAppTenantId,
+      staffConversationId: e.TEAMS_STAFF_CONVERSATION_ID,
+    },
+    slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET },
+    playground: e.PLAYGROUND === 'auto' ? !e.MicrosoftAppId && !e.SLACK_BOT_TOKEN : e.PLAYGROUND === 'true',
   };
 }

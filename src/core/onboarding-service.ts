@@ -528,6 +528,20 @@ export class OnboardingService {
     }
   }
 
+  /**
+   * The form the person was last filling in that can still be edited: where "hi" after
+   * days away picks up.
+   */
+  async focus(actor: Actor): Promise<FormRef | null> {
+    for (const d of await this.store.draftsOf(actor.personId, 20)) {
+      const wf = await this.store.getWorkflow(d.entityId);
+      if (!wf) continue;
+      const editable = d.formId === 'accessRequest' ? ACCESS_EDITABLE.has(wf.stateKey) : SUBMITTABLE[wf.kind].has(wf.stateKey);
+      if (editable) return { formId: d.formId as FormId, entityId: d.entityId };
+    }
+    return null;
+  }
+
   /** The review summary of a draft. */
   async review(actor: Actor, ref: FormRef): Promise<{ view: FormView; summary: SummarySection[] }> {
     const view = await this.formView(actor, ref);
@@ -666,10 +680,12 @@ export class OnboardingService {
         const submission = await tx.getSubmission(input.submissionId);
         if (!submission) throw notFound('submission');
         const formId = submission.formId as FormId;
-        const existing = await tx.getDecision(submission.id);
-        if (existing) return { ok: false as const, code: 'alreadyDecided' as const, decision: existing };
         const wf = await this.workflow(tx, submission.entityId);
         const latest = await tx.latestSubmission(formId, submission.entityId);
+        // Read after the workflow: a decision committed between the two reads has already
+        // moved the workflow on, and must be reported as such, not as a wrong state.
+        const existing = await tx.getDecision(submission.id);
+        if (existing) return { ok: false as const, code: 'alreadyDecided' as const, decision: existing };
         const awaiting = formId === 'accessRequest' ? 'accessRequested' : 'submitted';
         if (latest?.id !== submission.id || wf.stateKey !== awaiting) {
           throw new AppError('wrongState', `submission ${submission.id} not awaiting a decision (${wf.stateKey})`, {

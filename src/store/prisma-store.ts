@@ -184,6 +184,10 @@ class PrismaStoreTx implements StoreTx {
     });
     return count === 1;
   }
+  async draftsOf(personId: string, limit: number) {
+    const rows = await this.db.formDraft.findMany({ where: { personId }, orderBy: { updatedAt: 'desc' }, take: limit });
+    return rows.map((d) => ({ ...d, answers: asObject(d.answers), skipped: Array.isArray(d.skipped) ? (d.skipped as string[]) : [] }));
+  }
   async deleteDraft(formId: string, entityId: string) {
     await this.db.formDraft.deleteMany({ where: { formId, entityId } });
   }
@@ -307,6 +311,17 @@ class PrismaStoreTx implements StoreTx {
   }
   async setPlatformPassword(programId: string, passwordHash: string) {
     await this.db.platformAccount.update({ where: { programId }, data: { passwordHash, mustChangePassword: true } });
+  }
+
+  async getChannelMessage(channel: string, key: string) {
+    const row = await this.db.channelMessage.findUnique({ where: { channel_key: { channel, key } }, select: { ref: true } });
+    return (row?.ref ?? null) as JsonValue | null;
+  }
+  async setChannelMessage(channel: string, key: string, ref: JsonValue) {
+    await this.db.channelMessage.upsert({ where: { channel_key: { channel, key } }, create: { channel, key, ref: json(ref) }, update: { ref: json(ref) } });
+  }
+  async setSetting(key: string, value: string) {
+    await this.db.setting.upsert({ where: { key }, create: { key, value }, update: { value } });
   }
 
   async getSetting(key: string) {

@@ -177,6 +177,8 @@ export interface StoreTx {
   /** Inserts (version 0) or updates when the stored version matches; false on a lost race. */
   saveDraft(draft: Omit<DraftRecord, 'updatedAt'>): Promise<boolean>;
   deleteDraft(formId: string, entityId: string): Promise<void>;
+  /** The person's drafts, most recently changed first. */
+  draftsOf(personId: string, limit: number): Promise<DraftRecord[]>;
   insertSubmission(submission: Omit<SubmissionRecord, 'createdAt'>): Promise<void>;
   getSubmission(id: string): Promise<SubmissionRecord | null>;
   latestSubmission(formId: string, entityId: string): Promise<SubmissionRecord | null>;
@@ -217,10 +219,15 @@ export interface StoreTx {
   completePlatformAccount(programId: string, passwordHash: string, at: Date): Promise<void>;
   setPlatformPassword(programId: string, passwordHash: string): Promise<void>;
 
+  // Channel messages to update later (staff cards).
+  getChannelMessage(channel: string, key: string): Promise<JsonValue | null>;
+  setChannelMessage(channel: string, key: string, ref: JsonValue): Promise<void>;
+
   // Settings generated at first start.
   getSetting(key: string): Promise<string | null>;
   /** Stores the value unless the key exists; returns whichever value is stored. */
   ensureSetting(key: string, value: string): Promise<string>;
+  setSetting(key: string, value: string): Promise<void>;
 }
 
 export interface OnboardingStore extends StoreTx {

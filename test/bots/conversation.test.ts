@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Conversation, Inbound, Reply, Speaker, Turn } from '../../src/bots/core/types.ts';
+import type { ChannelDelivery } from '../../src/bots/core/delivery.ts';
+import { makeOrganizationAnswers } from '../forms/fixtures.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+
+/**
+ * The conversation core over the real service and database: what a person types or
+ * clicks, and what the assistant answers, in English and French.
+ */
+describe('conversation core', () => {
+  let t: TestApp;
+  const staffPosts: Array<{ replies: Reply[]; cardFor?: string | undefined }> = [];
+  const personPosts: Array<{ address: Record<string, unknown>; replies: Reply[] }> = [];
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    // A recording channel stands in for Teams/Slack/playground delivery.
+    const recorder: ChannelDelivery = {
+      channel: 'test',
+      async sendToPerson(address, replies) {
+        personPosts.push({ address, replies });
+      },
+      async postToStaff(replies, cardFor) {
+        staffPosts.push({ replies, cardFor });
+      },
+    };
+    t.app.dispatcher.register(recorder);
+  });
+  afterAll(async () => t?.close());
+
+  const admin: Speaker = { channel: 'test', externalId: 'admin-a', displayName: 'Amélie', locale: 'en-CA' };
+  const adminChat: Conversation = { channel: 'test', id: 'dm-a', personal: true, address: { dm: 'a' } };
+  const staff: Speaker = { channel: 'test', externalId: 'staff-1', displayName: 'Sam Staff' };
+  const staffRoom: Conversation = { channel: 'test', id: 'staff-room', personal: false };
+  const say = (speaker: Speaker, conv: Conversation, text: string) => t.app.core.handle(speaker, conv, { kind: 'text', text });
+  const click = (speaker: Speaker, conv: Conversation, action: Inbound & { kind: 'action' }) => t.app.core.handle(speaker, conv, action);
+  const texts = (turn: Turn) => turn.replies.map((r) => r.text).join('\n---\n');
+  const last = (turn: Turn) => turn.replies.at(-1)!;
+
+  it('greets a new administrator with the four steps and a way to start', async () => {
+    const turn = await say(admin, adminChat, 'hi');
+    expect(texts(turn)).toMatch(/four steps/);
+    const progress = turn.replies.find((r) => r.type === 'progress');
+    expect(progress?.type === 'progress' && progress.steps.map((s) => s.state)).toEqual(['current', 'todo', 'todo', 'todo']);
+    expect(progress?.type === 'progress' && progress.buttons[0]?.action).toBe('newOrganization');
+  });
+
+  it('asks one question at a time, with progress, re-asking on a bad answer', async () => {
+    const first = await click(admin, adminChat, { kind: 'action', action: 'newOrganization', data: {} });
+    const q = last(first);
+    expect(q.type).toBe('question');
+    expect(q.type === 'question' && q.progress).toBe('Step 1 of 4 · Organization · question 1 of 14');
+    await say(admin, adminChat, 'Mentorat Atlantique');
+    await say(admin, adminChat, 'skip'); // operating name is optional
+    const website = await say(admin, adminChat, 'not a website');
+    expect(last(website).type === 'question' && (last(website) as Reply & { type: 'question' }).error).toBeTruthy();
+    expect(last(website).text).toMatch(/try again/);
+    const next = await say(admin, adminChat, 'mentorat.example.org');
+    expect(last(next).type === 'question' && (last(next) as Reply & { type: 'question' }).formRef.fieldId).toBe('streetAddress');
+  });
+
+  it('resumes exactly where the person left off, in French after a language switch', async () => {
+    const switched = await say(admin, adminChat, 'français');
+    expect(switched.replies[0]?.text).toMatch(/français/);
+    expect(last(switched).type === 'question' && (last(switched) as Reply & { type: 'question' }).formRef.fieldId).toBe('streetAddress');
+    expect(last(switched).text).toMatch(/Étape 1 sur 4/);
+    const again = await say(admin, adminChat, 'bonjour');
+    expect(last(again).type === 'question' && (last(again) as Reply & { type: 'question' }).formRef.fieldId).toBe('streetAddress');
+  });
+
+  it('understands a choice typed as its number or its label', async () => {
+    const a = makeOrganizationAnswers();
+    await say(admin, adminChat, String(a.streetAddress));
+    await say(admin, adminChat, 'Halifax');
+    const province = await say(admin, adminChat, 'Nouvelle-Écosse');
+    expect(last(province).type === 'question' && (last(province) as Reply & { type: 'question' }).formRef.fieldId).toBe('postalCode');
+    await say(admin, adminChat, 'b3h 4r2');
+    await say(admin, adminChat, '902 555 0134');
+    const type = await say(admin, adminChat, '2');
+    expect(last(type).type === 'question' && (last(type) as Reply & { type: 'question' }).formRef.fieldId).toBe('languagesServed');
+    await say(admin, adminChat, '1, 2');
+    await say(admin, adminChat, String(a.description));
+    await say(admin, adminChat, 'Amélie Cormier');
+    await say(admin, adminChat, 'amelie@mentorat.example.org');
+    const review = await say(admin, adminChat, '902-555-0177');
+    expect(last(review).type).toBe('review');
+    expect(last(review).text).toMatch(/Nouvelle-Écosse/);
+  });
+
+  it('submits, notifies staff with a card, and records one decision', async () => {
+    const submitted = await say(admin, adminChat, 'soumettre');
+    expect(texts(submitted)).toMatch(/envoyé au personnel/);
+    await expect.poll(() => staffPosts.length, { timeout: 5000 }).toBeGreaterThan(0);
+    const card = staffPosts[0]!.replies[0]!;
+    expect(card.type).toBe('approval');
+    if (card.type !== 'approval') return;
+    expect(card.buttons.map((b) => b.data?.outcome)).toEqual(['approved', 'rejected', 'changesRequested']);
+
+    // The administrator cannot decide; a reason is required to request changes.
+    const refused = await click(admin, adminChat, { kind: 'action', action: 'decide', data: { submissionId: card.submissionId, outcome: 'approved' } });
+    expect(texts(refused)).toMatch(/personnel/);
+    const noReason = await click(staff, staffRoom, { kind: 'action', action: 'decide', data: { submissionId: card.submissionId, outcome: 'changesRequested', reason: '' } });
+    expect(texts(noReason)).toMatch(/reason/);
+
+    const decided = await click(staff, staffRoom, { kind: 'action', action: 'decide', data: { submissionId: card.submissionId, outcome: 'changesRequested', reason: 'Add the operating name' } });
+    expect(texts(decided)).toMatch(/changes requested/);
+    const update = decided.outgoing[0];
+    expect(update?.to === 'staff' && update.cardFor).toBe(card.submissionId);
+    const updatedCard = update?.to === 'staff' ? update.replies[0] : undefined;
+    expect(updatedCard?.type === 'approval' && updatedCard.buttons).toEqual([]);
+    expect(updatedCard?.text).toMatch(/Changes requested by Sam Staff/);
+
+    // The administrator hears the news in their own chat, in French.
+    await expect.poll(() => personPosts.length, { timeout: 5000 }).toBeGreaterThan(0);
+    expect(personPosts[0]!.address).toEqual({ dm: 'a' });
+    expect(personPosts[0]!.replies[0]!.text).toMatch(/Add the operating name/);
+    expect(personPosts[0]!.replies[0]!.text).toMatch(/modifications/);
+
+    const again = await click(staff, staffRoom, { kind: 'action', action: 'decide', data: { submissionId: card.submissionId, outcome: 'approved' } });
+    expect(texts(again)).toMatch(/Already changes requested by Sam Staff/);
+  });
+
+  it('says precisely what is missing when access cannot be requested', async () => {
+    const turn = await say(admin, adminChat, 'demander l’accès');
+    expect(texts(turn)).not.toMatch(/undefined/);
+    expect(turn.replies.length).toBeGreaterThan(0);
+  });
+
+  it('lets support look organizations up and refuses others', async () => {
+    const support: Speaker = { channel: 'test', externalId: 'support-1', displayName: 'Sue' };
+    const found = await say(support, staffRoom, 'status mentorat atlantique');
+    expect(found.replies[0]?.type).toBe('status');
+    expect(texts(found)).toMatch(/Mentorat Atlantique/);
+    const stranger: Speaker = { channel: 'test', externalId: 'someone', displayName: 'X' };
+    const refused = await say(stranger, { channel: 'test', id: 'dm-x', personal: true }, 'status mentorat');
+    expect(texts(refused)).toMatch(/Only support agents and staff/);
+  });
+});
