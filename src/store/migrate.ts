@@ -36,6 +36,15 @@ const BOOKKEEPING_DDL = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
   "applied_steps_count" INTEGER NOT NULL DEFAULT 0
 )`;
 
+/**
+ * Where `npm ci` keeps a migrated, empty PGlite data folder (gzipped tar) for the current
+ * set of migrations; the name changes whenever a migration does, so a stale one is never used.
+ */
+export function pgliteTemplatePath(migrations: Migration[] = readMigrations()): string {
+  const key = createHash('sha256').update(migrations.map((m) => `${m.name}:${m.checksum}`).join('\n')).digest('hex').slice(0, 16);
+  return fileURLToPath(new URL(`../../node_modules/.cache/onboarding-assistant/pglite-${key}.tar.gz`, import.meta.url));
+}
+
 export type Migration = { name: string; sql: string; checksum: string };
 
 export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
