@@ -50,6 +50,15 @@ const envSchema = z.object({
   // Slack.
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
+  /** Channel id where submissions are posted for approval. */
+  SLACK_STAFF_CHANNEL: optionalString,
+  /** Slack user ids (comma-separated) of staff and of support agents. */
+  SLACK_STAFF_USERS: csv,
+  SLACK_SUPPORT_USERS: csv,
+  /** Base URL of the Slack Web API (tests, proxies). Default https://slack.com/api/. */
+  SLACK_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** App-level token for Socket Mode (no public URL needed). */
+  SLACK_APP_TOKEN: optionalString,
   /** `true` serves the Web Chat playground even when Slack or Teams credentials are set. */
   PLAYGROUND: z.enum(['true', 'false', 'auto']).default('auto'),
 });
@@ -75,7 +84,15 @@ export type Config = {
     readonly tenantId: string | undefined;
     readonly staffConversationId: string | undefined;
   };
-  readonly slack: { readonly botToken: string | undefined; readonly signingSecret: string | undefined };
+  readonly slack: {
+    readonly botToken: string | undefined;
+    readonly signingSecret: string | undefined;
+    readonly staffChannel: string | undefined;
+    readonly staffUsers: readonly string[];
+    readonly supportUsers: readonly string[];
+    readonly apiUrl: string | undefined;
+    readonly appToken: string | undefined;
+  };
   /** Serve the Web Chat playground at `/` (default: when no Slack or Teams credentials are set). */
   readonly playground: boolean;
 };
@@ -102,8 +119,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     linkSecret: e.LINK_SECRET,
     linkTtlMs: e.LINK_TTL_DAYS * 24 * 60 * 60 * 1000,
-    staffIds: e.STAFF_IDS,
-    supportIds: e.SUPPORT_IDS,
+    // Slack user ids given in their own variables count as `slack:<id>` identities.
+    staffIds: [...e.STAFF_IDS, ...e.SLACK_STAFF_USERS.map((id) => `slack:${id}`)],
+    supportIds: [...e.SUPPORT_IDS, ...e.SLACK_SUPPORT_USERS.map((id) => `slack:${id}`)],
     outboxWorker: e.OUTBOX_WORKER,
     teams: {
       appId: e.MicrosoftAppId,
@@ -112,7 +130,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       tenantId: e.MicrosoftAppTenantId,
       staffConversationId: e.TEAMS_STAFF_CONVERSATION_ID,
     },
-    slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET },
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      staffChannel: e.SLACK_STAFF_CHANNEL,
+      staffUsers: e.SLACK_STAFF_USERS,
+      supportUsers: e.SLACK_SUPPORT_USERS,
+      apiUrl: e.SLACK_API_URL,
+      appToken: e.SLACK_APP_TOKEN,
+    },
     playground: e.PLAYGROUND === 'auto' ? !e.MicrosoftAppId && !e.SLACK_BOT_TOKEN : e.PLAYGROUND === 'true',
   };
 }
