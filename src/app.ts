@@ -90,8 +90,14 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
 
   const app = express();
   app.disable('x-powered-by');
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', database: store.kind });
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await store.ping();
+      res.json({ status: 'ok', database: store.kind });
+    } catch {
+      // Load balancers take the instance out until its database answers again.
+      res.status(503).json({ status: 'unavailable', database: store.kind });
+    }
   });
   app.get('/', (req, res) => {
     const lang = req.query['lang'] === 'fr' ? 'fr' : 'en';

@@ -446,6 +446,9 @@ export class PrismaOnboardingStore extends PrismaStoreTx implements OnboardingSt
     const rows = await this.client.outboxMessage.findMany({ where: filter, orderBy: { createdAt: 'asc' } });
     return rows.map(toOutbox);
   }
+  async ping() {
+    await this.client.$queryRaw`SELECT 1`;
+  }
   close() {
     return this.onClose();
   }

@@ -248,6 +248,8 @@ export interface OnboardingStore extends StoreTx {
   completeOutbox(id: string, workerId: string, at: Date, payload?: JsonObject): Promise<void>;
   failOutbox(id: string, workerId: string, error: string, nextAttemptAt: Date | null): Promise<void>;
   outboxMessages(filter?: { kind?: string; status?: string }): Promise<OutboxRecord[]>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
