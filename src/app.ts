@@ -13,7 +13,10 @@ import { emailHandler } from './mail/deliver.ts';
 import { openDatabase } from './store/database.ts';
 import { PrismaOnboardingStore } from './store/prisma-store.ts';
 import type { OnboardingStore } from './store/store.ts';
+import { createPlayground } from './bots/playground/playground-bot.ts';
+import { createTeamsEndpoint } from './bots/teams/teams-bot.ts';
 import { renderHome } from './web/home-page.ts';
+import { playgroundPageRouter } from './web/playground-page.ts';
 import { mailboxRouter } from './web/mailbox-page.ts';
 import { registrationRouter } from './web/registration-pages.ts';
 
@@ -58,7 +61,8 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
     publicUrl: config.publicUrl,
     signer: createLinkSigner(linkSecret),
     linkTtlMs: config.linkTtlMs,
-    staffIds: config.staffIds,
+    // In the playground the staff pane speaks as `webchat:staff`.
+    staffIds: config.playground ? [...config.staffIds, 'webchat:staff'] : config.staffIds,
     supportIds: config.supportIds,
   });
 
@@ -90,6 +94,11 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
 
   const app = express();
   app.disable('x-powered-by');
+  // After every request that may have queued mail, deliver promptly instead of at the next poll.
+  app.use((_req, res, next) => {
+    res.on('finish', () => worker.kick());
+    next();
+  });
   app.get('/healthz', async (_req, res) => {
     try {
       await store.ping();
@@ -99,10 +108,49 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
       res.status(503).json({ status: 'unavailable', database: store.kind });
     }
   });
-  app.get('/', (req, res) => {
-    const lang = req.query['lang'] === 'fr' ? 'fr' : 'en';
-    res.type('html').send(renderHome(lang, { mailbox: mail.kind === 'mailbox' }));
+  // Microsoft Teams at /api/messages (auth off without MicrosoftAppId: local use only).
+  const teams = createTeamsEndpoint({
+    core,
+    teams: config.teams,
+    staffConversation: {
+      get: async () => {
+        const ref = await store.getSetting('teams.staffConversation');
+        return ref ? (JSON.parse(ref) as Record<string, unknown>) : null;
+      },
+      set: (ref) => store.setSetting('teams.staffConversation', JSON.stringify(ref)),
+    },
+    cardRefs: {
+      get: async (key) => {
+        const v = await store.getChannelMessage('teams', key);
+        return typeof v === 'string' ? v : null;
+      },
+      set: (key, activityId) => store.setChannelMessage('teams', key, activityId),
+    },
+    // Anyone can send a refresh invoke naming any submission: only staff get the card.
+    refreshCard: async (submissionId, lang, viewer) =>
+      (await service.identify({ channel: viewer.channel, externalId: viewer.externalId, displayName: viewer.displayName })).isStaff
+        ? core.approvalCard(submissionId, lang)
+        : null,
+    deliver: (outgoing) => dispatcher.deliver(outgoing),
   });
+  dispatcher.register(teams.delivery);
+  app.use(teams.router);
+
+  if (config.playground) {
+    const playground = createPlayground({
+      core,
+      refreshCard: (submissionId, lang) => core.approvalCard(submissionId, lang),
+      deliver: (outgoing) => dispatcher.deliver(outgoing),
+    });
+    dispatcher.register(playground.delivery);
+    app.use(playground.router);
+    app.use(playgroundPageRouter({ mailbox: mail.kind === 'mailbox' ? mail : undefined }));
+  } else {
+    app.get('/', (req, res) => {
+      const lang = req.query['lang'] === 'fr' ? 'fr' : 'en';
+      res.type('html').send(renderHome(lang, { mailbox: mail.kind === 'mailbox' }));
+    });
+  }
   if (mail.kind === 'mailbox') app.use(mailboxRouter(mail));
   app.use(
     registrationRouter(service, {
@@ -110,11 +158,6 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
       secureCookies: config.publicUrl.startsWith('https:'),
     }),
   );
-  // After every request that may have queued mail, deliver promptly instead of at the next poll.
-  app.use((_req, res, next) => {
-    res.on('finish', () => worker.kick());
-    next();
-  });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

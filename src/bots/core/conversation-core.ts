@@ -289,10 +289,12 @@ export class ConversationCore {
     if (lead) this.reply(turn, { type: 'text', text: lead });
     const orgs = (await this.service.overview(actor)).filter((o) => o.state !== 'withdrawn' && o.state !== 'rejected');
     if (orgs.length === 0) {
+      // The greeting is its own message: cards show titles and steps, not long prose.
+      this.reply(turn, { type: 'text', text: t.greeting(person?.displayName ?? '') });
       this.reply(turn, {
         type: 'progress',
         title: t.progressTitle,
-        text: t.greeting(person?.displayName ?? ''),
+        text: [1, 2, 3, 4].map((n) => `${n}. ${STEP_TITLES[n]![turn.lang]}`).join('\n'),
         steps: [1, 2, 3, 4].map((n) => ({ number: n, title: STEP_TITLES[n]![turn.lang], state: n === 1 ? 'current' : 'todo' })),
         buttons: [{ label: t.startOrganization, action: 'newOrganization', style: 'primary' }],
       });
@@ -787,7 +789,8 @@ function findField(fields: readonly FieldDefinition[], wanted: string): FieldDef
 
 export function formatWhen(date: Date, timeZone: string, lang: Lang): string {
   try {
-    return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', { dateStyle: 'long', timeStyle: 'short', timeZone, timeZoneName: 'short' }).format(date);
+    // dateStyle/timeStyle cannot be combined with timeZoneName, hence the explicit fields.
+    return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', { year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' }).format(date);
   } catch {
     return date.toISOString();
   }
