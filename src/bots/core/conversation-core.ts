@@ -197,7 +197,7 @@ export class ConversationCore {
     };
     switch (action) {
       case 'start':
-        return conversation.personal ? this.overview(actor, turn) : this.reply(turn, { type: 'text', text: t.greetingStaff });
+        return conversation.personal ? this.overview(actor, turn) : this.staffGreeting(actor, turn);
       case 'help':
         return this.reply(turn, { type: 'text', text: conversation.personal ? t.help : t.helpStaff });
       case 'language': {
@@ -646,6 +646,17 @@ export class ConversationCore {
       buttons,
       reasonInput: decided ? undefined : { id: 'reason', label: t.reasonLabel, type: 'longText', required: false, maxLength: 2000 },
     };
+  }
+
+  /** The staff side's greeting; on a new playground it offers sample sessions. */
+  private async staffGreeting(actor: Actor, turn: Turn): Promise<void> {
+    const t = textFor(turn.lang);
+    const offerSamples = this.options.playground && actor.isStaff && (await this.service.countSlots()) === 0;
+    this.reply(turn, {
+      type: 'text',
+      text: offerSamples ? `${t.greetingStaff}\n${t.noSlotsYet}` : t.greetingStaff,
+      buttons: offerSamples ? [{ label: t.addSamples, action: 'addSampleSlots' }] : undefined,
+    });
   }
 
   private publishForm(turn: Turn): void {
