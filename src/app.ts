@@ -8,17 +8,20 @@ import { Dispatcher } from './bots/core/delivery.ts';
 import { createLinkSigner } from './core/link-tokens.ts';
 import { OnboardingService } from './core/onboarding-service.ts';
 import { OutboxWorker } from './core/outbox-worker.ts';
+import { parseQuietHours, reminderHandler } from './core/reminders.ts';
 import { createMailTransport, parseMailFrom } from './mail/transport.ts';
 import { emailHandler } from './mail/deliver.ts';
 import { openDatabase } from './store/database.ts';
 import { PrismaOnboardingStore } from './store/prisma-store.ts';
 import type { OnboardingStore } from './store/store.ts';
 import { createPlayground } from './bots/playground/playground-bot.ts';
+import { mountSlack } from './bots/slack/mount.ts';
 import { createTeamsEndpoint } from './bots/teams/teams-bot.ts';
 import { renderHome } from './web/home-page.ts';
 import { playgroundPageRouter } from './web/playground-page.ts';
 import { mailboxRouter } from './web/mailbox-page.ts';
 import { registrationRouter } from './web/registration-pages.ts';
+import { staffRouter } from './web/staff-page.ts';
 
 export type RunningApp = {
   readonly url: string;
@@ -84,6 +87,15 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
       email: emailHandler({ transport: mail, from: parseMailFrom(config.mailFrom) }),
       // Staff cards and news for administrators, delivered by whichever channels are
       // connected; a channel that fails makes the row retry.
+      // Due reminders and nudges: rows whose due time is their next attempt.
+      reminder: reminderHandler({
+        store,
+        actions: service,
+        clock,
+        quietHours: parseQuietHours(config.quietHours),
+        maxNudges: config.maxNudges,
+        staffTimeZone: config.staffTimeZone,
+      }),
       notification: async (row) => {
         await dispatcher.deliver(await core.notification(row.payload));
       },
@@ -108,6 +120,21 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
       res.status(503).json({ status: 'unavailable', database: store.kind });
     }
   });
+  app.use(
+    staffRouter({
+      service,
+      store,
+      clock,
+      signer: createLinkSigner(linkSecret),
+      sessionSecret: createHmac('sha256', linkSecret).update('staff-session').digest('base64url'),
+      staffToken: config.staffToken,
+      secureCookies: config.publicUrl.startsWith('https:'),
+    }),
+  );
+
+  // Slack at /slack/events when a bot token and signing secret are configured.
+  mountSlack(app, { slack: config.slack, logLevel: config.logLevel, core, store, dispatcher, worker, clock });
+
   // Microsoft Teams at /api/messages (auth off without MicrosoftAppId: local use only).
   const teams = createTeamsEndpoint({
     core,

@@ -39,6 +39,17 @@ const envSchema = z.object({
   /** Identities (channel:id, e.g. `webchat:staff`, `slack:U123`) allowed to decide. */
   STAFF_IDS: csv,
   SUPPORT_IDS: csv,
+  /** Token that signs staff in to /staff (16+ characters). Unset: one-time links only. */
+  STAFF_TOKEN: optionalString.refine((s) => s === undefined || s.length >= 16, 'must be at least 16 characters'),
+  /** Hours (in each person's time zone) when no reminder is sent: `21-8`, `21:30-07:00` or `off`. */
+  QUIET_HOURS: z
+    .string()
+    .default('21-8')
+    .refine((s) => /^\s*(off|none|\d{1,2}(:\d{2})?\s*-\s*\d{1,2}(:\d{2})?)\s*$/i.test(s), 'must look like 21-8, 21:30-07:00 or off'),
+  /** At most this many nudges per step for one organization or program. */
+  MAX_NUDGES: z.coerce.number().int().min(0).max(20).default(2),
+  /** Time zone for staff business days and quiet hours. */
+  STAFF_TIME_ZONE: z.string().default('America/Toronto'),
   /** The delivery worker; set to `false` on instances that should only serve requests. */
   OUTBOX_WORKER: z.enum(['true', 'false']).default('true').transform((s) => s === 'true'),
   // Microsoft Teams (Bot Framework). With no app id the endpoint runs with auth off (local only).
@@ -76,7 +87,11 @@ export type Config = {
   readonly linkTtlMs: number;
   readonly staffIds: readonly string[];
   readonly supportIds: readonly string[];
+  readonly staffToken: string | undefined;
   readonly outboxWorker: boolean;
+  readonly quietHours: string;
+  readonly maxNudges: number;
+  readonly staffTimeZone: string;
   readonly teams: {
     readonly appId: string | undefined;
     readonly appPassword: string | undefined;
@@ -122,7 +137,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     // Slack user ids given in their own variables count as `slack:<id>` identities.
     staffIds: [...e.STAFF_IDS, ...e.SLACK_STAFF_USERS.map((id) => `slack:${id}`)],
     supportIds: [...e.SUPPORT_IDS, ...e.SLACK_SUPPORT_USERS.map((id) => `slack:${id}`)],
+    staffToken: e.STAFF_TOKEN,
     outboxWorker: e.OUTBOX_WORKER,
+    quietHours: e.QUIET_HOURS,
+    maxNudges: e.MAX_NUDGES,
+    staffTimeZone: e.STAFF_TIME_ZONE,
     teams: {
       appId: e.MicrosoftAppId,
       appPassword: e.MicrosoftAppPassword,

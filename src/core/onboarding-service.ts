@@ -22,10 +22,11 @@ import {
   type ValidationContext,
 } from '../forms/index.ts';
 import { checkAccessGate, type AccessGateRequirement } from '../machine/index.ts';
-import type { EmailMessage } from '../mail/messages.ts';
+import type { CalendarInvitation, EmailMessage } from '../mail/messages.ts';
 import {
   ConcurrencyConflict,
   type AuditRecord,
+  type BookingRecord,
   type DecisionOutcome,
   type DecisionRecord,
   type EntityKind,
@@ -39,8 +40,10 @@ import {
   type WorkflowRecord,
 } from '../store/store.ts';
 import { AppError, forbidden, notFound } from './errors.ts';
+import { bookingCalendarUid } from './ics.ts';
 import type { createLinkSigner } from './link-tokens.ts';
 import { checkPasswordStrength, hashPassword, verifyPassword } from './passwords.ts';
+import { postponeDraftReminder, scheduleSessionReminder, scheduleStateReminders } from './reminders.ts';
 import { GATE_TEXT, STATE_TEXT } from './status-text.ts';
 import { contextOf, initialWorkflow, stepWorkflow, type MachineAction, type MachineEvent, type StepResult } from './workflow.ts';
 
@@ -321,6 +324,7 @@ export class OnboardingService {
       await tx.insertWorkflow(wf);
       await this.audit(tx, { entityType: 'organization', entityId: id, organizationId: id, actorId: actor.personId, action: 'created', toState: wf.stateKey, createdAt: now });
       await tx.saveDraft({ id: randomUUID(), formId: 'organization', entityId: id, personId: actor.personId, answers: {}, skipped: [], version: 0 });
+      await scheduleStateReminders(tx, { record: wf, organizationId: id, context: contextOf(wf) });
     });
     return this.formView(actor, { formId: 'organization', entityId: id });
   }
@@ -338,6 +342,7 @@ export class OnboardingService {
       await tx.insertWorkflow(wf);
       await this.audit(tx, { entityType: 'program', entityId: id, organizationId, actorId: actor.personId, action: 'created', toState: wf.stateKey, createdAt: now });
       await tx.saveDraft({ id: randomUUID(), formId: 'program', entityId: id, personId: actor.personId, answers: {}, skipped: [], version: 0 });
+      await scheduleStateReminders(tx, { record: wf, organizationId, context: contextOf(wf) });
     });
     return this.formView(actor, { formId: 'program', entityId: id });
   }
@@ -505,6 +510,7 @@ export class OnboardingService {
       await this.store.transaction(async (tx) => {
         const saved = await tx.saveDraft({ ...draft, answers, skipped: [...skipped] });
         if (!saved) throw new ConcurrencyConflict('draft');
+        await postponeDraftReminder(tx, ref.entityId, this.now());
         // The name shown everywhere follows the form as it is typed.
         const nameField = ref.formId === 'organization' ? 'legalName' : ref.formId === 'program' ? 'name' : null;
         const name = nameField ? answers[nameField] : undefined;
@@ -608,7 +614,10 @@ export class OnboardingService {
           throw new AppError('wrongState', `cannot withdraw in ${wf.stateKey}`, { en: 'This registration is finished and can no longer be withdrawn.', fr: 'Cette inscription est terminée et ne peut plus être retirée.' });
         }
         const booking = wf.kind === 'program' ? await tx.activeBooking(entityId) : null;
-        if (booking && (await tx.cancelBooking(booking.id, at))) await tx.releaseSeat(booking.slotId);
+        if (booking && (await tx.cancelBooking(booking.id, at))) {
+          await tx.releaseSeat(booking.slotId);
+          await this.queueSessionCancelled(tx, booking, { cancelledBy: 'administrator', reason: '', at });
+        }
         await this.persistStep(tx, { kind: wf.kind, organizationId, actorId: actor.personId, event, step, reason: reason ?? null });
         return entityStatus(wf.kind, entityId, name, step.record);
       }),
@@ -788,7 +797,11 @@ export class OnboardingService {
           throw new AppError('slotFull', 'slot full', { en: 'That session is full. Type “sessions” to pick another.', fr: 'Cette séance est complète. Tapez « séances » pour en choisir une autre.' });
         }
         if (current && (await tx.cancelBooking(current.id, at))) await tx.releaseSeat(current.slotId);
-        await tx.createBooking({ id: bookingId, slotId, programId, personId: actor.personId, createdAt: at });
+        // A moved booking keeps its calendar UID, so the invitation updates the event (SEQUENCE + 1).
+        const calendarUid = current ? (current.calendarUid ?? bookingCalendarUid(current.id)) : bookingCalendarUid(bookingId);
+        const calendarSequence = current ? current.calendarSequence + 1 : 0;
+        await tx.createBooking({ id: bookingId, slotId, programId, personId: actor.personId, createdAt: at, calendarUid, calendarSequence });
+        await scheduleSessionReminder(tx, { bookingId, programId, organizationId: program.organizationId, startsAt: slot.startsAt, now: at });
         await this.persistStep(tx, { kind: 'program', organizationId: program.organizationId, actorId: actor.personId, event, step, data: { slotId } });
         const person = await tx.getPerson(actor.personId);
         const email = person?.email ?? (await this.designatedOrgAdmin(tx, program.organizationId))?.email;
@@ -797,6 +810,7 @@ export class OnboardingService {
             kind: 'sessionBooked', to: email, lang: person?.lang ?? actor.lang, recipientName: person?.displayName ?? '',
             programName: program.displayName, startsAt: slot.startsAt.toISOString(), timeZone: person?.timeZone ?? slot.timeZone,
             durationMinutes: slot.durationMinutes, videoUrl: slot.videoUrl,
+            invitation: calendarInvitation('REQUEST', { id: bookingId, calendarUid, calendarSequence }, slot, at),
           });
         }
         return { slot: { ...slot, bookedCount: slot.bookedCount + 1 }, moved: Boolean(current), status: entityStatus('program', programId, program.displayName, step.record) };
@@ -817,7 +831,10 @@ export class OnboardingService {
         if (!step.changed) {
           throw new AppError('wrongState', `cannot cancel booking in ${wf.stateKey}`, { en: 'The session can no longer be cancelled: access has been requested.', fr: 'La séance ne peut plus être annulée : l’accès a été demandé.' });
         }
-        if (await tx.cancelBooking(booking.id, at)) await tx.releaseSeat(booking.slotId);
+        if (await tx.cancelBooking(booking.id, at)) {
+          await tx.releaseSeat(booking.slotId);
+          await this.queueSessionCancelled(tx, booking, { cancelledBy: 'administrator', reason: '', at });
+        }
         await this.persistStep(tx, { kind: 'program', organizationId: program.organizationId, actorId: actor.personId, event, step });
         return entityStatus('program', programId, program.displayName, step.record);
       }),
@@ -976,6 +993,8 @@ export class OnboardingService {
       createdAt: new Date(event.at),
     });
     for (const action of step.actions) await this.runEffect(tx, input, action);
+    // Entering a state may start its reminders (rows due later; see reminders.ts).
+    if (step.from !== step.to) await scheduleStateReminders(tx, { record: step.record, organizationId: input.organizationId ?? step.record.entityId, context: step.context });
   }
 
   /** Turns one machine action into outbox rows (and the rows they need), inside the transaction. */
@@ -1185,6 +1204,182 @@ export class OnboardingService {
       }
     }
   }
+
+  // ------------------------------------------- session changes and reminders (with reminders.ts and ics.ts)
+
+  /**
+   * Staff cancel a session: the slot closes, every booking on it is cancelled (each program
+   * goes back to waiting for a session, free to book another), and each booked
+   * administrator is told in chat (`sessionCancelled`) and by email, with a CANCEL
+   * invitation and other sessions to choose from. All in one transaction.
+   */
+  async cancelSlot(actor: Actor, slotId: string, reason?: string): Promise<{ slot: SlotRecord; cancelledBookings: number }> {
+    if (!actor.isStaff) throw notStaffForSessions();
+    const why = reason?.trim() ?? '';
+    if (why.length > 2000) throw new AppError('invalidInput', 'reason too long', { en: 'Please keep the reason under 2,000 characters.', fr: 'Veuillez limiter la raison à 2 000 caractères.' });
+    return this.retry(() =>
+      this.store.transaction(async (tx) => {
+        const at = this.now();
+        const slot = await tx.getSlot(slotId);
+        if (!slot) throw notFound(`slot ${slotId}`);
+        // The slot row is updated first: a booking racing this one waits for it, then finds the slot closed.
+        if (!(await tx.cancelSlot(slotId, at))) throw slotGone();
+        let cancelledBookings = 0;
+        for (const booking of await tx.listBookingsOnSlot(slotId)) {
+          if (!(await tx.cancelBooking(booking.id, at))) continue;
+          cancelledBookings++;
+          await tx.releaseSeat(slotId);
+          const program = await tx.getProgram(booking.programId);
+          const wf = await tx.getWorkflow(booking.programId);
+          if (!program || !wf) continue;
+          const event: MachineEvent = { type: 'admin.sessionCancelled', bookingId: booking.id, by: actor.personId, at: at.toISOString() };
+          const step = stepWorkflow(wf, event);
+          if (step.changed) {
+            await this.persistStep(tx, { kind: 'program', organizationId: program.organizationId, actorId: actor.personId, event, step, reason: why || null, data: { slotId, cancelledBy: 'staff' } });
+          }
+          await tx.enqueue({
+            id: randomUUID(), kind: 'notification', dedupeKey: `person:${booking.personId}:sessionCancelled:${booking.id}`, nextAttemptAt: at,
+            payload: {
+              audience: 'person', personId: booking.personId, about: 'sessionCancelled', kind: 'program', entityId: program.id, organizationId: program.organizationId,
+              reason: why || null, slotId, startsAt: slot.startsAt.toISOString(), slotTimeZone: slot.timeZone,
+            },
+          });
+          await this.queueSessionCancelled(tx, booking, { cancelledBy: 'staff', reason: why, at });
+        }
+        await this.audit(tx, { entityType: 'session', entityId: slotId, organizationId: null, actorId: actor.personId, action: 'session.cancelled', toState: null, reason: why || null, createdAt: at, data: { cancelledBookings } });
+        return { slot: { ...slot, cancelledAt: at, bookedCount: Math.max(0, slot.bookedCount - cancelledBookings) }, cancelledBookings };
+      }),
+    );
+  }
+
+  /**
+   * Staff change a session's time, length, video link or capacity. Capacity cannot go
+   * below the seats taken (checked in the UPDATE itself, so it holds against concurrent
+   * bookings). A new time, length or link sends every booked administrator an updated
+   * invitation (same UID, SEQUENCE + 1) and a chat message (`sessionUpdated`).
+   */
+  async editSlot(actor: Actor, slotId: string, patch: { startsAt?: Date; durationMinutes?: number; capacity?: number; videoUrl?: string }): Promise<SlotRecord> {
+    if (!actor.isStaff) throw notStaffForSessions();
+    const problems = slotProblems(patch, this.now());
+    if (problems.length) {
+      throw new AppError('invalidInput', 'bad slot change', {
+        en: `The session was not changed: ${problems.map((p) => p.en).join('; ')}.`,
+        fr: `La séance n’a pas été modifiée : ${problems.map((p) => p.fr).join('; ')}.`,
+      });
+    }
+    return this.retry(() =>
+      this.store.transaction(async (tx) => {
+        const at = this.now();
+        const slot = await tx.getSlot(slotId);
+        if (!slot) throw notFound(`slot ${slotId}`);
+        if (slot.cancelledAt) throw slotGone();
+        if (patch.capacity !== undefined && patch.capacity < slot.bookedCount) throw capacityBelowBookings(slot.bookedCount);
+        if (!(await tx.updateSlot(slotId, patch))) {
+          const now = await tx.getSlot(slotId);
+          if (now && !now.cancelledAt && patch.capacity !== undefined) throw capacityBelowBookings(now.bookedCount);
+          throw slotGone();
+        }
+        const updated = (await tx.getSlot(slotId)) ?? slot;
+        const timeMoved = updated.startsAt.getTime() !== slot.startsAt.getTime();
+        if (timeMoved || updated.durationMinutes !== slot.durationMinutes || updated.videoUrl !== slot.videoUrl) {
+          for (const booking of await tx.listBookingsOnSlot(slotId)) await this.queueSessionUpdated(tx, booking, updated, timeMoved ? slot.startsAt : null, at);
+        }
+        await this.audit(tx, {
+          entityType: 'session', entityId: slotId, organizationId: null, actorId: actor.personId, action: 'session.updated', toState: null, createdAt: at,
+          data: { startsAt: updated.startsAt.toISOString(), durationMinutes: updated.durationMinutes, capacity: updated.capacity, videoUrl: updated.videoUrl },
+        });
+        return updated;
+      }),
+    );
+  }
+
+  /** `stop reminders` / `arrêter les rappels`: no more nudges or session reminders for this person. */
+  async stopReminders(actor: Actor): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      const at = this.now();
+      await tx.setRemindersStopped(actor.personId, at);
+      await this.audit(tx, { entityType: 'person', entityId: actor.personId, organizationId: null, actorId: actor.personId, action: 'reminders.stopped', toState: null, createdAt: at });
+    });
+  }
+
+  /** Reminders come again from the next one due (those skipped while stopped are not sent). */
+  async resumeReminders(actor: Actor): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      await tx.setRemindersStopped(actor.personId, null);
+      await this.audit(tx, { entityType: 'person', entityId: actor.personId, organizationId: null, actorId: actor.personId, action: 'reminders.resumed', toState: null, createdAt: this.now() });
+    });
+  }
+
+  async remindersStopped(actor: Actor): Promise<boolean> {
+    return (await this.store.getRemindersStoppedAt(actor.personId)) !== null;
+  }
+
+  /**
+   * `resendLink` triggered by the system (a reminder), inside the caller's transaction:
+   * a fresh link, the old ones revoked, audited with actor `system:reminders`. False when
+   * the entity is no longer waiting for such a link.
+   */
+  async resendLinkAsSystem(tx: StoreTx, entityId: string, purpose: 'activation' | 'platform', at: Date): Promise<boolean> {
+    const wf = await this.workflow(tx, entityId);
+    const event: MachineEvent =
+      purpose === 'activation' ? { type: 'support.activationResent', by: SYSTEM_ACTOR, at: at.toISOString() } : { type: 'support.platformEmailResent', by: SYSTEM_ACTOR, at: at.toISOString() };
+    const step = stepWorkflow(wf, event);
+    if (step.actions.length === 0) return false;
+    const { organizationId } = await this.entityOf(tx, wf.kind, entityId);
+    await this.persistStep(tx, { kind: wf.kind, organizationId, actorId: SYSTEM_ACTOR, event, step, resend: true });
+    return true;
+  }
+
+  /** The cancellation email of a booking, with a CANCEL invitation (SEQUENCE + 1) and other sessions. */
+  private async queueSessionCancelled(tx: StoreTx, booking: BookingRecord, input: { cancelledBy: 'staff' | 'administrator'; reason: string; at: Date }): Promise<void> {
+    const slot = await tx.getSlot(booking.slotId);
+    const program = await tx.getProgram(booking.programId);
+    if (!slot || !program) return;
+    const sequence = booking.calendarSequence + 1;
+    await tx.setCalendarSequence(booking.id, sequence);
+    const recipient = await this.bookingRecipient(tx, booking.personId, program.organizationId);
+    if (!recipient) return;
+    const others = (await tx.listSlots({ from: input.at, includeFull: false, limit: 6 })).filter((s) => s.id !== slot.id).slice(0, 3);
+    await this.email(tx, `sessionCancelled:${booking.id}`, {
+      kind: 'sessionCancelled', to: recipient.email, lang: recipient.lang, recipientName: recipient.name, programName: program.displayName,
+      startsAt: slot.startsAt.toISOString(), timeZone: recipient.timeZone ?? slot.timeZone, cancelledBy: input.cancelledBy, reason: input.reason,
+      otherSessions: others.map((s) => s.startsAt.toISOString()),
+      invitation: calendarInvitation('CANCEL', { ...booking, calendarSequence: sequence }, slot, input.at),
+    });
+  }
+
+  /** A booked session changed: updated invitation (SEQUENCE + 1), chat message, day-before reminder at the new time. */
+  private async queueSessionUpdated(tx: StoreTx, booking: BookingRecord, slot: SlotRecord, previousStartsAt: Date | null, at: Date): Promise<void> {
+    const program = await tx.getProgram(booking.programId);
+    if (!program) return;
+    const sequence = booking.calendarSequence + 1;
+    await tx.setCalendarSequence(booking.id, sequence);
+    if (previousStartsAt) await scheduleSessionReminder(tx, { bookingId: booking.id, programId: program.id, organizationId: program.organizationId, startsAt: slot.startsAt, now: at });
+    const startsAt = slot.startsAt.toISOString();
+    await tx.enqueue({
+      id: randomUUID(), kind: 'notification', dedupeKey: `person:${booking.personId}:sessionUpdated:${booking.id}:${sequence}`, nextAttemptAt: at,
+      payload: {
+        audience: 'person', personId: booking.personId, about: 'sessionUpdated', kind: 'program', entityId: program.id, organizationId: program.organizationId,
+        slotId: slot.id, startsAt, previousStartsAt: previousStartsAt?.toISOString() ?? null, slotTimeZone: slot.timeZone, durationMinutes: slot.durationMinutes, videoUrl: slot.videoUrl,
+      },
+    });
+    const recipient = await this.bookingRecipient(tx, booking.personId, program.organizationId);
+    if (!recipient) return;
+    await this.email(tx, `sessionUpdated:${booking.id}:${sequence}`, {
+      kind: 'sessionUpdated', to: recipient.email, lang: recipient.lang, recipientName: recipient.name, programName: program.displayName,
+      startsAt, ...(previousStartsAt ? { previousStartsAt: previousStartsAt.toISOString() } : {}), timeZone: recipient.timeZone ?? slot.timeZone,
+      durationMinutes: slot.durationMinutes, videoUrl: slot.videoUrl,
+      invitation: calendarInvitation('REQUEST', { ...booking, calendarSequence: sequence }, slot, at),
+    });
+  }
+
+  /** Who receives a booking's emails: the person who booked, else the organization's designated administrator (as in `bookSession`). */
+  private async bookingRecipient(tx: StoreTx, personId: string, organizationId: string): Promise<{ email: string; lang: Lang; name: string; timeZone: string | null } | null> {
+    const person = await tx.getPerson(personId);
+    const email = person?.email ?? (await this.designatedOrgAdmin(tx, organizationId))?.email;
+    if (!email) return null;
+    return { email, lang: person?.lang ?? 'en', name: person?.displayName ?? '', timeZone: person?.timeZone ?? null };
+  }
 }
 
 export function entityStatus(kind: EntityKind, id: string, name: string, wf: WorkflowRecord): EntityStatus {
@@ -1238,4 +1433,56 @@ function newTemporaryPassword(): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789';
   const bytes = randomBytes(16);
   return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
+}
+
+
+// ---------------------------------------------------------------- session changes (with reminders.ts and ics.ts)
+
+/** Who system-triggered commands (reminders) are audited as. */
+const SYSTEM_ACTOR = 'system:reminders';
+
+function notStaffForSessions(): AppError {
+  return new AppError('notStaff', 'session change by non-staff', { en: 'Only staff can change or cancel onboarding sessions.', fr: 'Seul le personnel peut modifier ou annuler des séances d’intégration.' });
+}
+
+function slotGone(): AppError {
+  return new AppError('slotUnavailable', 'slot cancelled or missing', { en: 'That session is already cancelled.', fr: 'Cette séance est déjà annulée.' });
+}
+
+function capacityBelowBookings(booked: number): AppError {
+  return new AppError('invalidInput', `capacity below ${booked} bookings`, {
+    en: `The capacity cannot be lower than the ${booked} seat(s) already booked.`,
+    fr: `La capacité ne peut pas être inférieure aux ${booked} place(s) déjà réservée(s).`,
+  });
+}
+
+/** What is wrong with a slot change (the rules of `publishSlot`, for the fields given). */
+function slotProblems(patch: { startsAt?: Date; durationMinutes?: number; capacity?: number; videoUrl?: string }, now: Date): Localized[] {
+  const problems: Localized[] = [];
+  if (patch.startsAt !== undefined) {
+    if (Number.isNaN(patch.startsAt.getTime())) problems.push({ en: 'the start time is not a valid date', fr: 'l’heure de début n’est pas une date valide' });
+    else if (patch.startsAt.getTime() < now.getTime()) problems.push({ en: 'the start time is in the past', fr: 'l’heure de début est passée' });
+  }
+  if (patch.durationMinutes !== undefined && (!Number.isInteger(patch.durationMinutes) || patch.durationMinutes < 15 || patch.durationMinutes > 480)) {
+    problems.push({ en: 'the duration must be 15 to 480 minutes', fr: 'la durée doit être de 15 à 480 minutes' });
+  }
+  if (patch.capacity !== undefined && (!Number.isInteger(patch.capacity) || patch.capacity < 1 || patch.capacity > 1000)) {
+    problems.push({ en: 'the capacity must be 1 to 1000 seats', fr: 'la capacité doit être de 1 à 1000 places' });
+  }
+  if (patch.videoUrl !== undefined && !/^https:\/\/[^\s]+\.[^\s]+$/.test(patch.videoUrl)) problems.push({ en: 'the video link must be an https:// address', fr: 'le lien vidéo doit être une adresse https://' });
+  return problems;
+}
+
+/** The invitation data a session email carries; the .ics is built when the mail is sent. */
+function calendarInvitation(method: CalendarInvitation['method'], booking: Pick<BookingRecord, 'id' | 'calendarUid' | 'calendarSequence'>, slot: SlotRecord, at: Date): CalendarInvitation {
+  return {
+    method,
+    uid: booking.calendarUid ?? bookingCalendarUid(booking.id),
+    sequence: booking.calendarSequence,
+    stamp: at.toISOString(),
+    startsAt: slot.startsAt.toISOString(),
+    durationMinutes: slot.durationMinutes,
+    timeZone: slot.timeZone,
+    videoUrl: slot.videoUrl,
+  };
 }

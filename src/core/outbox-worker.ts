@@ -10,8 +10,29 @@ import type { JsonObject, OnboardingStore, OutboxRecord } from '../store/store.t
  * re-send after a crash is recognisable as the same mail.
  */
 
-/** What a handler returns replaces the stored payload (e.g. to scrub a password once sent). */
-export type OutboxHandler = (message: OutboxRecord) => Promise<JsonObject | void>;
+/**
+ * A handler's answer meaning "not now": the row stays pending, due again at `until`
+ * (a reminder that fell in quiet hours). Not an attempt and not a failure.
+ */
+export class OutboxDeferral {
+  constructor(
+    readonly until: Date,
+    /** Replaces the stored payload, as a handler's ordinary result does. */
+    readonly payload?: JsonObject,
+  ) {}
+}
+
+/** What the worker tells a handler about the delivery it runs. */
+export type OutboxDeliveryContext = {
+  /** The worker holding the row's lease: `StoreTx.finishOutbox` needs it. */
+  readonly workerId: string;
+};
+
+/**
+ * What a handler returns replaces the stored payload (e.g. to scrub a password once sent);
+ * an `OutboxDeferral` postpones the row instead of completing it.
+ */
+export type OutboxHandler = (message: OutboxRecord, context?: OutboxDeliveryContext) => Promise<JsonObject | OutboxDeferral | void>;
 
 export type OutboxWorkerOptions = {
   store: OnboardingStore;
@@ -101,8 +122,9 @@ export class OutboxWorker {
       const handler = this.options.handlers[message.kind];
       try {
         if (!handler) throw new Error(`no handler for ${message.kind}`);
-        const replaced = await handler(message);
-        await store.completeOutbox(message.id, this.workerId, this.clock(), replaced ?? undefined);
+        const replaced = await handler(message, { workerId: this.workerId });
+        if (replaced instanceof OutboxDeferral) await store.deferOutbox(message.id, this.workerId, replaced.until, replaced.payload);
+        else await store.completeOutbox(message.id, this.workerId, this.clock(), replaced ?? undefined);
       } catch (error) {
         this.options.onError?.(message, error);
         const text = error instanceof Error ? error.message : String(error);

@@ -88,6 +88,88 @@ export type SessionBookedEmail = Recipient & {
   readonly timeZone: string;
   readonly durationMinutes: number;
   readonly videoUrl: string;
+  /** The calendar invitation attached as .ics (REQUEST; a moved booking sends the same UID, SEQUENCE+1). */
+  readonly invitation?: CalendarInvitation;
+};
+
+/**
+ * What the .ics attached to a session email says, as data: the delivery worker builds
+ * the file (organizer = MAIL_FROM, attendee = the recipient) in the recipient's language.
+ */
+export type CalendarInvitation = {
+  readonly method: 'REQUEST' | 'CANCEL';
+  /** Stable per booking (kept when the booking moves): `booking-<id>@onboarding-assistant`. */
+  readonly uid: string;
+  /** Grows with each new version of the invitation for this UID. */
+  readonly sequence: number;
+  /** When this version was made (ISO 8601): the DTSTAMP, fixed so a retried mail carries the same file. */
+  readonly stamp: string;
+  /** Start of the session (ISO 8601). */
+  readonly startsAt: string;
+  readonly durationMinutes: number;
+  /** The slot's IANA time zone. */
+  readonly timeZone: string;
+  readonly videoUrl: string;
+};
+
+/** The session's time, length or link changed: the new details and an updated invitation. */
+export type SessionUpdatedEmail = Recipient & {
+  readonly kind: 'sessionUpdated';
+  readonly programName: string;
+  readonly startsAt: string;
+  /** The start before the change (ISO 8601), when the time moved. */
+  readonly previousStartsAt?: string;
+  /** IANA time zone of the recipient. */
+  readonly timeZone: string;
+  readonly durationMinutes: number;
+  readonly videoUrl: string;
+  readonly invitation?: CalendarInvitation;
+};
+
+/** The booked session is cancelled (by staff, or by the administrator); CANCEL invitation attached. */
+export type SessionCancelledEmail = Recipient & {
+  readonly kind: 'sessionCancelled';
+  readonly programName: string;
+  readonly startsAt: string;
+  /** IANA time zone of the recipient. */
+  readonly timeZone: string;
+  readonly cancelledBy: 'staff' | 'administrator';
+  /** Staff's reason; empty when none was given. */
+  readonly reason: string;
+  /** Starts (ISO 8601) of other sessions with seats left, offered instead. */
+  readonly otherSessions: readonly string[];
+  readonly invitation?: CalendarInvitation;
+};
+
+/** The day before a booked session: when, and the video link. */
+export type SessionReminderEmail = Recipient & {
+  readonly kind: 'sessionReminder';
+  readonly programName: string;
+  readonly startsAt: string;
+  /** IANA time zone of the recipient. */
+  readonly timeZone: string;
+  readonly durationMinutes: number;
+  readonly videoUrl: string;
+};
+
+/** Nudge: a registration form started and left untouched for a few days. */
+export type DraftReminderEmail = Recipient & {
+  readonly kind: 'draftReminder';
+  readonly entityKind: 'organization' | 'program';
+  /** May be empty when the name was not entered yet. */
+  readonly entityName: string;
+};
+
+/** Nudge: a program approved a while ago has no onboarding session booked. */
+export type SessionBookingReminderEmail = Recipient & {
+  readonly kind: 'sessionBookingReminder';
+  readonly programName: string;
+};
+
+/** Nudge: platform access was granted but the registration on the platform is not completed. */
+export type PlatformRegistrationReminderEmail = Recipient & {
+  readonly kind: 'platformRegistrationReminder';
+  readonly programName: string;
 };
 
 export type EmailMessage =
@@ -99,7 +181,13 @@ export type EmailMessage =
   | ProgramRejectedEmail
   | AccessDeclinedEmail
   | AccessGrantedEmail
-  | SessionBookedEmail;
+  | SessionBookedEmail
+  | SessionUpdatedEmail
+  | SessionCancelledEmail
+  | SessionReminderEmail
+  | DraftReminderEmail
+  | SessionBookingReminderEmail
+  | PlatformRegistrationReminderEmail;
 
 export type EmailKind = EmailMessage['kind'];
 
@@ -116,6 +204,12 @@ export const EMAIL_KINDS = [
   'accessDeclined',
   'accessGranted',
   'sessionBooked',
+  'sessionUpdated',
+  'sessionCancelled',
+  'sessionReminder',
+  'draftReminder',
+  'sessionBookingReminder',
+  'platformRegistrationReminder',
 ] as const satisfies readonly EmailKind[];
 
 // Compile-time check that EMAIL_KINDS lists every kind.

@@ -117,6 +117,18 @@ function compose(message: EmailMessage, ctx: Context): Content {
       return accessGranted(message, ctx);
     case 'sessionBooked':
       return sessionBooked(message, ctx);
+    case 'sessionUpdated':
+      return sessionUpdated(message, ctx);
+    case 'sessionCancelled':
+      return sessionCancelled(message, ctx);
+    case 'sessionReminder':
+      return sessionReminder(message, ctx);
+    case 'draftReminder':
+      return draftReminder(message, ctx);
+    case 'sessionBookingReminder':
+      return sessionBookingReminder(message, ctx);
+    case 'platformRegistrationReminder':
+      return platformRegistrationReminder(message, ctx);
   }
 }
 
@@ -385,6 +397,180 @@ function sessionBooked(m: EmailOf<'sessionBooked'>, ctx: Context): Content {
     subject: {
       en: `Onboarding session confirmed: ${whenShort}`,
       fr: `Séance d’intégration confirmée${NBSP}: ${whenShort}`,
+    }[m.lang],
+    blocks: blocks[m.lang],
+    ...fromAssistant(m.lang, ctx.product),
+  };
+}
+
+// ------------------------------------------------- session changes and reminders
+
+const STOP_REMINDERS: Localized = {
+  en: 'To stop these reminders, type “stop reminders” in the assistant.',
+  fr: 'Pour ne plus recevoir ces rappels, tapez « arrêter les rappels » dans l’assistant.',
+};
+
+function sessionUpdated(m: EmailOf<'sessionUpdated'>, ctx: Context): Content {
+  const when = formatDateTime(m.startsAt, m.lang, m.timeZone);
+  const whenShort = formatDateTime(m.startsAt, m.lang, m.timeZone, 'short');
+  const before = m.previousStartsAt ? formatDateTime(m.previousStartsAt, m.lang, m.timeZone) : undefined;
+  const program = { strong: m.programName };
+  const blocks: Record<Lang, Block[]> = {
+    en: [
+      p('The onboarding session you booked for ', program, ' has changed. Here are its details now:'),
+      {
+        type: 'details',
+        rows: [['When', when], ...(before ? ([['Previously', before]] as const) : []), ['Duration', `${m.durationMinutes} minutes`]],
+      },
+      { type: 'action', label: 'Join the session', url: m.videoUrl },
+      p('The invitation in your calendar is updated. If the new time does not suit you, type “sessions” in the assistant to choose another session.'),
+    ],
+    fr: [
+      p('La séance d’intégration réservée pour ', program, ` a changé. Voici ses détails${NBSP}:`),
+      {
+        type: 'details',
+        rows: [['Date et heure', when], ...(before ? ([['Auparavant', before]] as const) : []), ['Durée', `${m.durationMinutes}${NBSP}minutes`]],
+      },
+      { type: 'action', label: 'Rejoindre la séance', url: m.videoUrl },
+      p('L’invitation dans votre calendrier est mise à jour. Si le nouvel horaire ne vous convient pas, tapez « séances » dans l’assistant pour en choisir une autre.'),
+    ],
+  };
+  return {
+    subject: { en: `Onboarding session changed: ${whenShort}`, fr: `Séance d’intégration modifiée${NBSP}: ${whenShort}` }[m.lang],
+    blocks: blocks[m.lang],
+    ...fromAssistant(m.lang, ctx.product),
+  };
+}
+
+function sessionCancelled(m: EmailOf<'sessionCancelled'>, ctx: Context): Content {
+  const when = formatDateTime(m.startsAt, m.lang, m.timeZone);
+  const whenShort = formatDateTime(m.startsAt, m.lang, m.timeZone, 'short');
+  const program = { strong: m.programName };
+  const byStaff = m.cancelledBy !== 'administrator';
+  const others = m.otherSessions.map((iso) => formatDateTime(iso, m.lang, m.timeZone));
+  const reason = m.reason.trim();
+  const blocks: Record<Lang, Block[]> = {
+    en: [
+      byStaff
+        ? p('We are sorry: the onboarding session for ', program, ` on ${when} has been cancelled.`)
+        : p('Your onboarding session for ', program, ` on ${when} is cancelled, as you asked.`),
+      ...(reason ? [{ type: 'quote', label: COMMON.reason.en, text: reason } as const] : []),
+      others.length > 0
+        ? { type: 'steps', intro: 'Sessions with seats left:', items: others }
+        : p('No other session is open at the moment; new ones are published regularly.'),
+      p('Type “sessions” in the assistant to book another session. The event has been removed from your calendar.'),
+    ],
+    fr: [
+      byStaff
+        ? p('Nous sommes désolés : la séance d’intégration pour ', program, ` du ${when} est annulée.`)
+        : p('Votre séance d’intégration pour ', program, ` du ${when} est annulée, comme vous l’avez demandé.`),
+      ...(reason ? [{ type: 'quote', label: COMMON.reason.fr, text: reason } as const] : []),
+      others.length > 0
+        ? { type: 'steps', intro: `Séances avec des places libres${NBSP}:`, items: others }
+        : p('Aucune autre séance n’est offerte pour le moment; de nouvelles séances sont publiées régulièrement.'),
+      p('Tapez « séances » dans l’assistant pour en réserver une autre. L’événement a été retiré de votre calendrier.'),
+    ],
+  };
+  return {
+    subject: { en: `Onboarding session cancelled: ${whenShort}`, fr: `Séance d’intégration annulée${NBSP}: ${whenShort}` }[m.lang],
+    blocks: blocks[m.lang],
+    ...fromAssistant(m.lang, ctx.product),
+  };
+}
+
+function sessionReminder(m: EmailOf<'sessionReminder'>, ctx: Context): Content {
+  const when = formatDateTime(m.startsAt, m.lang, m.timeZone);
+  const whenShort = formatDateTime(m.startsAt, m.lang, m.timeZone, 'short');
+  const program = { strong: m.programName };
+  const blocks: Record<Lang, Block[]> = {
+    en: [
+      p('A reminder: your onboarding session for ', program, ' is tomorrow.'),
+      { type: 'details', rows: [['When', when], ['Duration', `${m.durationMinutes} minutes`]] },
+      { type: 'action', label: 'Join the session', url: m.videoUrl },
+      p('If you cannot attend, type “sessions” in the assistant to move your booking.'),
+      p(STOP_REMINDERS.en),
+    ],
+    fr: [
+      p('Petit rappel : votre séance d’intégration pour ', program, ' a lieu demain.'),
+      { type: 'details', rows: [['Date et heure', when], ['Durée', `${m.durationMinutes}${NBSP}minutes`]] },
+      { type: 'action', label: 'Rejoindre la séance', url: m.videoUrl },
+      p('Si vous ne pouvez pas y assister, tapez « séances » dans l’assistant pour changer de séance.'),
+      p(STOP_REMINDERS.fr),
+    ],
+  };
+  return {
+    subject: { en: `Reminder: onboarding session ${whenShort}`, fr: `Rappel${NBSP}: séance d’intégration ${whenShort}` }[m.lang],
+    blocks: blocks[m.lang],
+    ...fromAssistant(m.lang, ctx.product),
+  };
+}
+
+function draftReminder(m: EmailOf<'draftReminder'>, ctx: Context): Content {
+  const isProgram = m.entityKind === 'program';
+  const named = m.entityName.trim();
+  const what: Localized = named
+    ? { en: named, fr: named }
+    : isProgram
+      ? { en: 'your program', fr: 'votre programme' }
+      : { en: 'your organization', fr: 'votre organisation' };
+  const blocks: Record<Lang, Block[]> = {
+    en: [
+      p(`You started registering ${isProgram ? 'the program' : 'the organization'} `, { strong: what.en }, ' a few days ago, and the form is not submitted yet.'),
+      p('Your answers are saved: say “hi” to the assistant to pick up where you left off.'),
+      p(STOP_REMINDERS.en),
+    ],
+    fr: [
+      p(`Vous avez commencé l’inscription ${isProgram ? 'du programme' : 'de l’organisation'} `, { strong: what.fr }, ' il y a quelques jours, et le formulaire n’est pas encore soumis.'),
+      p('Vos réponses sont enregistrées : écrivez « bonjour » à l’assistant pour reprendre là où vous en étiez.'),
+      p(STOP_REMINDERS.fr),
+    ],
+  };
+  return {
+    subject: { en: `Finish registering ${what.en}`, fr: `Terminez l’inscription de ${what.fr}` }[m.lang],
+    blocks: blocks[m.lang],
+    ...fromAssistant(m.lang, ctx.product),
+  };
+}
+
+function sessionBookingReminder(m: EmailOf<'sessionBookingReminder'>, ctx: Context): Content {
+  const program = { strong: m.programName };
+  const blocks: Record<Lang, Block[]> = {
+    en: [
+      p('The program ', program, ' is approved, but no onboarding session is booked yet. The session comes before the request for access to the virtual mentoring platform.'),
+      p('Type “sessions” in the assistant to see the dates and book one.'),
+      p(STOP_REMINDERS.en),
+    ],
+    fr: [
+      p('Le programme ', program, ' est approuvé, mais aucune séance d’intégration n’est encore réservée. La séance précède la demande d’accès à la plateforme de mentorat virtuel.'),
+      p('Tapez « séances » dans l’assistant pour voir les dates et en réserver une.'),
+      p(STOP_REMINDERS.fr),
+    ],
+  };
+  return {
+    subject: { en: `Book an onboarding session for ${m.programName}`, fr: `Réservez une séance d’intégration pour ${m.programName}` }[m.lang],
+    blocks: blocks[m.lang],
+    ...fromAssistant(m.lang, ctx.product),
+  };
+}
+
+function platformRegistrationReminder(m: EmailOf<'platformRegistrationReminder'>, ctx: Context): Content {
+  const program = { strong: m.programName };
+  const blocks: Record<Lang, Block[]> = {
+    en: [
+      p('Access to the virtual mentoring platform was granted for ', program, ', but your registration on the platform is not completed yet.'),
+      p('Open the email sent by ', program, ', sign in with the username and temporary password it gives, and set your own password. If its link has expired, ask the assistant for a new one.'),
+      p(STOP_REMINDERS.en),
+    ],
+    fr: [
+      p('L’accès à la plateforme de mentorat virtuel a été accordé pour ', program, ', mais votre inscription sur la plateforme n’est pas encore terminée.'),
+      p('Ouvrez le courriel envoyé par ', program, ', connectez-vous avec le nom d’utilisateur et le mot de passe temporaire indiqués, puis créez votre mot de passe. Si son lien a expiré, demandez-en un nouveau à l’assistant.'),
+      p(STOP_REMINDERS.fr),
+    ],
+  };
+  return {
+    subject: {
+      en: `Complete your registration on the virtual mentoring platform – ${m.programName}`,
+      fr: `Terminez votre inscription sur la plateforme de mentorat virtuel – ${m.programName}`,
     }[m.lang],
     blocks: blocks[m.lang],
     ...fromAssistant(m.lang, ctx.product),

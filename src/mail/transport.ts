@@ -29,6 +29,28 @@ export type OutgoingMail = {
   readonly messageId: string;
   /** Extra headers. Names must be plain header names; values are kept to one line. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * A calendar invitation: sent as a `text/calendar; method=…` alternative (what makes
+   * mail clients offer "add to calendar") and as an .ics attachment (nodemailer's `icalEvent`).
+   */
+  readonly icalEvent?: OutgoingCalendar;
+  /** Files attached as they are (content in memory: the transport never reads paths or URLs). */
+  readonly attachments?: readonly OutgoingAttachment[];
+};
+
+export type OutgoingCalendar = {
+  /** iTIP method, matching the calendar's METHOD (`REQUEST`, `CANCEL`). */
+  readonly method: string;
+  /** Default `invite.ics`. */
+  readonly filename?: string;
+  /** The iCalendar text. */
+  readonly content: string;
+};
+
+export type OutgoingAttachment = {
+  readonly filename: string;
+  readonly content: string;
+  readonly contentType: string;
 };
 
 export interface MailTransport {
@@ -134,6 +156,10 @@ function toNodemailer(mail: OutgoingMail, date?: Date): MailComposerOptions {
     html: mail.html,
     messageId: normalizeMessageId(mail.messageId),
     headers: cleanHeaders(mail.headers),
+    ...(mail.icalEvent ? { icalEvent: { method: mail.icalEvent.method, filename: mail.icalEvent.filename ?? 'invite.ics', content: mail.icalEvent.content } } : {}),
+    ...(mail.attachments?.length
+      ? { attachments: mail.attachments.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })) }
+      : {}),
     ...(date ? { date } : {}),
     xMailer: false,
     // The content is ours; never let a message make nodemailer read files or fetch URLs.

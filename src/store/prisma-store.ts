@@ -20,9 +20,13 @@ import type {
   PlatformAccountRecord,
   ProgramRecord,
   SlotRecord,
+  StepDurationStats,
   StoreTx,
   SubmissionRecord,
+  WaitingWorkflowRecord,
   WorkflowRecord,
+  WorkflowStateRef,
+  WorkflowStateStep,
 } from './store.ts';
 
 type Tx = Prisma.TransactionClient;
@@ -285,7 +289,7 @@ class PrismaStoreTx implements StoreTx {
   async releaseSeat(slotId: string) {
     await this.db.$executeRaw`UPDATE "SessionSlot" SET "bookedCount" = "bookedCount" - 1 WHERE id = ${slotId} AND "bookedCount" > 0`;
   }
-  async createBooking(booking: Omit<BookingRecord, 'cancelledAt' | 'status'>) {
+  async createBooking(booking: Omit<BookingRecord, 'cancelledAt' | 'status' | 'calendarUid' | 'calendarSequence'> & Partial<Pick<BookingRecord, 'calendarUid' | 'calendarSequence'>>) {
     await this.db.sessionBooking.create({ data: { ...booking, status: 'booked' } });
   }
   async activeBooking(programId: string) {
@@ -331,6 +335,74 @@ class PrismaStoreTx implements StoreTx {
     await this.db.setting.createMany({ data: [{ key, value }], skipDuplicates: true });
     return (await this.getSetting(key)) ?? value;
   }
+
+  // ---- Reminders, slot changes and calendar invitations.
+  async getBooking(id: string) {
+    const b = await this.db.sessionBooking.findUnique({ where: { id }, select: bookingSelect });
+    return b && toBooking(b);
+  }
+  async listBookingsOnSlot(slotId: string) {
+    const rows = await this.db.sessionBooking.findMany({ where: { slotId, status: 'booked' }, select: bookingSelect, orderBy: { createdAt: 'asc' } });
+    return rows.map(toBooking);
+  }
+  async cancelSlot(id: string, at: Date) {
+    const { count } = await this.db.sessionSlot.updateMany({ where: { id, cancelledAt: null }, data: { cancelledAt: at } });
+    return count === 1;
+  }
+  async updateSlot(id: string, patch: Partial<Pick<SlotRecord, 'startsAt' | 'durationMinutes' | 'capacity' | 'videoUrl'>>) {
+    const data = {
+      ...(patch.startsAt ? { startsAt: patch.startsAt } : {}),
+      ...(patch.durationMinutes !== undefined ? { durationMinutes: patch.durationMinutes } : {}),
+      ...(patch.capacity !== undefined ? { capacity: patch.capacity } : {}),
+      ...(patch.videoUrl !== undefined ? { videoUrl: patch.videoUrl } : {}),
+    };
+    const { count } = await this.db.sessionSlot.updateMany({
+      where: { id, cancelledAt: null, ...(patch.capacity !== undefined ? { bookedCount: { lte: patch.capacity } } : {}) },
+      data,
+    });
+    return count === 1;
+  }
+  async setCalendarSequence(bookingId: string, sequence: number) {
+    await this.db.sessionBooking.update({ where: { id: bookingId }, data: { calendarSequence: sequence } });
+  }
+  async setRemindersStopped(personId: string, at: Date | null) {
+    await this.db.person.update({ where: { id: personId }, data: { remindersStoppedAt: at } });
+  }
+  async getRemindersStoppedAt(personId: string) {
+    const p = await this.db.person.findUnique({ where: { id: personId }, select: { remindersStoppedAt: true } });
+    return p?.remindersStoppedAt ?? null;
+  }
+  async latestLinkToken(entityId: string, purpose: LinkTokenRecord['purpose']) {
+    const t = await this.db.linkToken.findFirst({ where: { entityId, purpose }, orderBy: { createdAt: 'desc' } });
+    return t && { ...t, purpose: t.purpose as LinkTokenRecord['purpose'] };
+  }
+  async rescheduleOutbox(prefix: string, nextAttemptAt: Date) {
+    const { count } = await this.db.outboxMessage.updateMany({ where: { dedupeKey: { startsWith: prefix }, status: 'pending' }, data: { nextAttemptAt } });
+    return count;
+  }
+  async finishOutbox(id: string, workerId: string, at: Date, payload: JsonObject) {
+    const { count } = await this.db.outboxMessage.updateMany({
+      where: { id, lockedBy: workerId, status: 'pending' },
+      data: { status: 'sent', sentAt: at, lockedUntil: null, lastError: null, payload: json(payload) },
+    });
+    return count === 1;
+  }
+}
+
+const bookingSelect = {
+  id: true,
+  slotId: true,
+  programId: true,
+  personId: true,
+  status: true,
+  createdAt: true,
+  cancelledAt: true,
+  calendarUid: true,
+  calendarSequence: true,
+} as const;
+
+function toBooking(b: Omit<BookingRecord, 'status'> & { status: string }): BookingRecord {
+  return { ...b, status: b.status === 'cancelled' ? 'cancelled' : 'booked' };
 }
 
 function toWorkflow(w: {
@@ -442,6 +514,12 @@ export class PrismaOnboardingStore extends PrismaStoreTx implements OnboardingSt
         : { lastError: error.slice(0, 2000), status: 'dead', lockedUntil: null },
     });
   }
+  async deferOutbox(id: string, workerId: string, nextAttemptAt: Date, payload?: JsonObject) {
+    await this.client.outboxMessage.updateMany({
+      where: { id, lockedBy: workerId, status: 'pending' },
+      data: { nextAttemptAt, lockedUntil: null, attempts: { decrement: 1 }, ...(payload ? { payload: json(payload) } : {}) },
+    });
+  }
   async outboxMessages(filter: { kind?: string; status?: string } = {}) {
     const rows = await this.client.outboxMessage.findMany({ where: filter, orderBy: { createdAt: 'asc' } });
     return rows.map(toOutbox);
@@ -452,4 +530,78 @@ export class PrismaOnboardingStore extends PrismaStoreTx implements OnboardingSt
   close() {
     return this.onClose();
   }
+
+  async countWorkflowStates() {
+    const rows = await this.client.workflowSnapshot.groupBy({ by: ['kind', 'stateKey'], _count: { _all: true } });
+    return rows.map((r) => ({ kind: r.kind as EntityKind, stateKey: r.stateKey, count: r._count._all }));
+  }
+  async oldestWorkflows(options: { states: readonly WorkflowStateRef[]; limit: number }) {
+    if (options.states.length === 0 || options.limit <= 0) return [];
+    const rows = await this.client.$queryRaw<Array<Omit<WaitingWorkflowRecord, 'kind'> & { kind: string }>>`
+      SELECT w."entityId", w.kind, w."stateKey", w.step, w."waitingOn", w."enteredAt",
+        COALESCE(o."displayName", p."displayName", '') AS name,
+        COALESCE(p."organizationId", w."entityId") AS "organizationId",
+        COALESCE(po."displayName", o."displayName", '') AS "organizationName"
+      FROM "WorkflowSnapshot" w
+      LEFT JOIN "Organization" o ON w.kind = 'organization' AND o.id = w."entityId"
+      LEFT JOIN "Program" p ON w.kind = 'program' AND p.id = w."entityId"
+      LEFT JOIN "Organization" po ON po.id = p."organizationId"
+      WHERE (w.kind, w."stateKey") IN (${statePairs(options.states)})
+      ORDER BY w."enteredAt", w."entityId"
+      LIMIT ${options.limit}`;
+    return rows.map((r) => ({ ...r, kind: r.kind as EntityKind }));
+  }
+  async workflowsEnteredByWeek(options: { states: readonly WorkflowStateRef[]; fromWeek: string; toWeek: string; timeZone: string }) {
+    if (options.states.length === 0) return [];
+    const tz = options.timeZone;
+    const rows = await this.client.$queryRaw<Array<{ kind: string; stateKey: string; weekStart: string; count: number }>>`
+      SELECT kind, "stateKey", to_char(date_trunc('week', "enteredAt" AT TIME ZONE ${tz}::text), 'YYYY-MM-DD') AS "weekStart", count(*)::int AS count
+      FROM "WorkflowSnapshot"
+      WHERE (kind, "stateKey") IN (${statePairs(options.states)})
+        AND "enteredAt" >= (${options.fromWeek}::timestamp AT TIME ZONE ${tz}::text)
+        AND "enteredAt" < (${options.toWeek}::timestamp AT TIME ZONE ${tz}::text)
+      GROUP BY 1, 2, 3`;
+    return rows.map((r) => ({ ...r, kind: r.kind as EntityKind }));
+  }
+  async stepDurations(options: { states: readonly WorkflowStateStep[]; leftFrom: Date; leftBefore: Date }) {
+    if (options.states.length === 0) return [];
+    const steps = Prisma.join(options.states.map((s) => Prisma.sql`(${s.kind}::text, ${s.stateKey}::text, ${s.step}::int)`));
+    // Edges are the transitions that change step (creation included: its fromState is null);
+    // each edge into a step starts a visit that the entity's next edge ends. Only entities
+    // with an event in the window can have a visit that ended in it: their whole history is
+    // read through the (entityId, createdAt) index; the id breaks ties within an instant.
+    return this.client.$queryRaw<StepDurationStats[]>`
+      WITH steps(kind, state, step) AS (VALUES ${steps}),
+      recent AS (
+        SELECT DISTINCT "entityId" FROM "AuditEvent"
+        WHERE "createdAt" >= ${options.leftFrom} AND "createdAt" < ${options.leftBefore}
+          AND "entityType" IN ('organization', 'program') AND "toState" IS NOT NULL
+      ),
+      edges AS (
+        SELECT a."entityId", a."createdAt", a.id, t.step AS "toStep"
+        FROM recent r
+        JOIN "AuditEvent" a ON a."entityId" = r."entityId"
+        LEFT JOIN steps f ON f.kind = a."entityType" AND f.state = a."fromState"
+        LEFT JOIN steps t ON t.kind = a."entityType" AND t.state = a."toState"
+        WHERE a."entityType" IN ('organization', 'program') AND a."toState" IS NOT NULL
+          AND f.step IS DISTINCT FROM t.step
+      ),
+      visits AS (
+        SELECT "toStep" AS step, "createdAt" AS "enteredAt",
+          LEAD("createdAt") OVER (PARTITION BY "entityId" ORDER BY "createdAt", id) AS "leftAt"
+        FROM edges
+      )
+      SELECT step, count(*)::int AS samples,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM "leftAt" - "enteredAt")::float8) / 3600 AS "medianHours",
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM "leftAt" - "enteredAt")::float8) / 3600 AS "p90Hours"
+      FROM visits
+      WHERE step IS NOT NULL AND "leftAt" >= ${options.leftFrom} AND "leftAt" < ${options.leftBefore}
+      GROUP BY step
+      ORDER BY step`;
+  }
+}
+
+/** `(kind, stateKey)` pairs for a row-valued IN, which the (kind, stateKey) index serves. */
+function statePairs(states: readonly WorkflowStateRef[]): Prisma.Sql {
+  return Prisma.join(states.map((s) => Prisma.sql`(${s.kind}::text, ${s.stateKey}::text)`));
 }

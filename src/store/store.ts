@@ -128,6 +128,10 @@ export type BookingRecord = {
   status: 'booked' | 'cancelled';
   createdAt: Date;
   cancelledAt: Date | null;
+  /** Calendar invitation UID, kept across moves; null means `booking-<id>@onboarding-assistant`. */
+  calendarUid: string | null;
+  /** SEQUENCE of the latest invitation sent for the UID. */
+  calendarSequence: number;
 };
 
 export type PlatformAccountRecord = {
@@ -209,7 +213,7 @@ export interface StoreTx {
   /** Takes one seat if one is left: a conditional update, so capacity holds under concurrency. */
   takeSeat(slotId: string): Promise<boolean>;
   releaseSeat(slotId: string): Promise<void>;
-  createBooking(booking: Omit<BookingRecord, 'cancelledAt' | 'status'>): Promise<void>;
+  createBooking(booking: Omit<BookingRecord, 'cancelledAt' | 'status' | 'calendarUid' | 'calendarSequence'> & Partial<Pick<BookingRecord, 'calendarUid' | 'calendarSequence'>>): Promise<void>;
   activeBooking(programId: string): Promise<BookingRecord | null>;
   cancelBooking(id: string, at: Date): Promise<boolean>;
 
@@ -228,6 +232,37 @@ export interface StoreTx {
   /** Stores the value unless the key exists; returns whichever value is stored. */
   ensureSetting(key: string, value: string): Promise<string>;
   setSetting(key: string, value: string): Promise<void>;
+
+  // ---- Reminders, slot changes and calendar invitations (added with src/core/reminders.ts).
+  getBooking(id: string): Promise<BookingRecord | null>;
+  /** Active (`booked`) bookings of a slot, oldest first. */
+  listBookingsOnSlot(slotId: string): Promise<BookingRecord[]>;
+  /** Marks the slot cancelled if it is not already; false otherwise. */
+  cancelSlot(id: string, at: Date): Promise<boolean>;
+  /**
+   * Changes a slot that is not cancelled. A new capacity applies only if it is at least
+   * the seats taken (checked in the same UPDATE, so it holds against concurrent bookings);
+   * false when the slot is cancelled, missing, or the capacity is below the seats taken.
+   */
+  updateSlot(id: string, patch: Partial<Pick<SlotRecord, 'startsAt' | 'durationMinutes' | 'capacity' | 'videoUrl'>>): Promise<boolean>;
+  /** Records the SEQUENCE of the latest invitation sent for a booking. */
+  setCalendarSequence(bookingId: string, sequence: number): Promise<void>;
+  /** `stop reminders` (a date) or resuming them (null). */
+  setRemindersStopped(personId: string, at: Date | null): Promise<void>;
+  getRemindersStoppedAt(personId: string): Promise<Date | null>;
+  /** The latest link of this purpose created for the entity (used or not). */
+  latestLinkToken(entityId: string, purpose: LinkTokenRecord['purpose']): Promise<LinkTokenRecord | null>;
+  /**
+   * Moves pending outbox rows whose dedupeKey starts with `prefix` to `nextAttemptAt`
+   * (a reminder pushed back because the person was active). Returns how many moved.
+   */
+  rescheduleOutbox(prefix: string, nextAttemptAt: Date): Promise<number>;
+  /**
+   * Marks a row sent from inside the transaction that did its work, if `workerId` still
+   * holds it: the work and the completion commit together, so a reminder acts exactly
+   * once even if its worker crashes or its lease expires. False when the lease was lost.
+   */
+  finishOutbox(id: string, workerId: string, at: Date, payload: JsonObject): Promise<boolean>;
 }
 
 export interface OnboardingStore extends StoreTx {
@@ -247,13 +282,56 @@ export interface OnboardingStore extends StoreTx {
   claimOutbox(options: { now: Date; limit: number; workerId: string; leaseUntil: Date; kinds?: readonly string[] }): Promise<OutboxRecord[]>;
   completeOutbox(id: string, workerId: string, at: Date, payload?: JsonObject): Promise<void>;
   failOutbox(id: string, workerId: string, error: string, nextAttemptAt: Date | null): Promise<void>;
+  /** Puts a leased row back to pending, due at `nextAttemptAt`, without counting the attempt. */
+  deferOutbox(id: string, workerId: string, nextAttemptAt: Date, payload?: JsonObject): Promise<void>;
   outboxMessages(filter?: { kind?: string; status?: string }): Promise<OutboxRecord[]>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
+
+  // Reporting (the onboarding funnel). Read-only aggregates computed by the database; the
+  // caller passes the state → step mapping, so the store needs no knowledge of the machines.
+  /** How many workflows are in each (kind, state): one GROUP BY over the (kind, stateKey) index. */
+  countWorkflowStates(): Promise<WorkflowStateCount[]>;
+  /** Workflows in these states, the longest in their state first (oldest `enteredAt`), with their names. */
+  oldestWorkflows(options: { states: readonly WorkflowStateRef[]; limit: number }): Promise<WaitingWorkflowRecord[]>;
+  /**
+   * How many workflows entered these states per week (weeks start on Monday in `timeZone`),
+   * from the Monday `fromWeek` (`YYYY-MM-DD`, inclusive) to the Monday `toWeek` (exclusive).
+   * Counts the workflows still in those states: meant for states that take no more events.
+   */
+  workflowsEnteredByWeek(options: { states: readonly WorkflowStateRef[]; fromWeek: string; toWeek: string; timeZone: string }): Promise<WeeklyStateCount[]>;
+  /**
+   * Time spent in each step, from the audit log: a visit starts at the transition into a
+   * state of the step (from a state outside it) and ends at the entity's next transition
+   * that changes step. States not listed belong to no step (finished, rejected, withdrawn).
+   * Counts the visits that ended in [leftFrom, leftBefore); percentiles interpolate linearly.
+   */
+  stepDurations(options: { states: readonly WorkflowStateStep[]; leftFrom: Date; leftBefore: Date }): Promise<StepDurationStats[]>;
 }
 
 /** A write lost an optimistic-concurrency race; the caller reloads and tries again. */
 export class ConcurrencyConflict extends Error {
   override readonly name = 'ConcurrencyConflict';
 }
+
+/** A state of one machine, as stored in `WorkflowSnapshot.stateKey`. */
+export type WorkflowStateRef = { kind: EntityKind; stateKey: string };
+export type WorkflowStateStep = WorkflowStateRef & { step: number };
+export type WorkflowStateCount = WorkflowStateRef & { count: number };
+export type WeeklyStateCount = WorkflowStateRef & { weekStart: string; count: number };
+
+export type WaitingWorkflowRecord = {
+  entityId: string;
+  kind: EntityKind;
+  name: string;
+  /** The organization itself, or the program's organization. */
+  organizationId: string;
+  organizationName: string;
+  stateKey: string;
+  step: number;
+  waitingOn: string;
+  enteredAt: Date;
+};
+
+export type StepDurationStats = { step: number; samples: number; medianHours: number; p90Hours: number };

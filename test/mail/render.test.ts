@@ -69,6 +69,38 @@ function makeEmail<K extends EmailKind>(kind: K, overrides: Partial<EmailOf<K>> 
       durationMinutes: 60,
       videoUrl: 'https://video.example.org/j/123456',
     },
+    sessionUpdated: {
+      ...base,
+      kind: 'sessionUpdated',
+      programName: 'Future Builders',
+      startsAt: '2026-03-12T18:00:00.000Z',
+      previousStartsAt: '2026-03-10T18:00:00.000Z',
+      timeZone: 'America/Vancouver',
+      durationMinutes: 90,
+      videoUrl: 'https://video.example.org/j/123456',
+    },
+    sessionCancelled: {
+      ...base,
+      kind: 'sessionCancelled',
+      programName: 'Future Builders',
+      startsAt: '2026-03-10T18:00:00.000Z',
+      timeZone: 'America/Vancouver',
+      cancelledBy: 'staff',
+      reason: 'The facilitator is ill.',
+      otherSessions: ['2026-03-17T18:00:00.000Z'],
+    },
+    sessionReminder: {
+      ...base,
+      kind: 'sessionReminder',
+      programName: 'Future Builders',
+      startsAt: '2026-03-10T18:00:00.000Z',
+      timeZone: 'America/Vancouver',
+      durationMinutes: 60,
+      videoUrl: 'https://video.example.org/j/123456',
+    },
+    draftReminder: { ...base, kind: 'draftReminder', entityKind: 'organization', entityName: 'Northern Lights Youth Mentoring' },
+    sessionBookingReminder: { ...base, kind: 'sessionBookingReminder', programName: 'Future Builders' },
+    platformRegistrationReminder: { ...base, kind: 'platformRegistrationReminder', programName: 'Future Builders' },
   };
   return { ...byKind[kind], ...overrides };
 }
@@ -76,7 +108,8 @@ function makeEmail<K extends EmailKind>(kind: K, overrides: Partial<EmailOf<K>> 
 /** The values of a message that must appear in what the reader sees. */
 function shownValues(message: EmailMessage): string[] {
   const { kind: _kind, to: _to, lang: _lang, ...fields } = message;
-  const hidden = new Set(['expiresAt', 'startsAt', 'timeZone']);
+  // Dates are shown formatted; enumerations and lists shape the wording instead of appearing as such.
+  const hidden = new Set(['expiresAt', 'startsAt', 'timeZone', 'previousStartsAt', 'otherSessions', 'entityKind', 'cancelledBy', 'invitation']);
   return Object.entries(fields)
     .filter(([key]) => !hidden.has(key))
     .map(([, value]) => String(value));

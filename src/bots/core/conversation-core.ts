@@ -13,7 +13,7 @@ import type {
   SubmissionView,
 } from '../../core/onboarding-service.ts';
 import { STEP_TITLES } from '../../core/status-text.ts';
-import { allFields, formatAnswer, foldKey, optionsFor, type FieldDefinition, type FieldError, type FormId } from '../../forms/index.ts';
+import { allFields, formatAnswer, foldKey, matchOption, optionsFor, type FieldDefinition, type FieldError, type FormId } from '../../forms/index.ts';
 import type { JsonObject } from '../../store/store.ts';
 import { textFor, type Text } from './text.ts';
 import type { Button, Conversation, Inbound, InputView, Outgoing, Reply, Speaker, StepView, SummaryView, Turn } from './types.ts';
@@ -49,6 +49,8 @@ const COMMANDS: Array<[RegExp, string]> = [
   [/^(new program|register a program|nouveau programme|inscrire un programme)$/, 'newProgram'],
   [/^(new organization|register my organization|nouvel organisme|inscrire mon organisme)$/, 'newOrganization'],
   [/^(use this channel for approvals|utiliser ce canal pour les approbations)$/, 'claim'],
+  [/^(stop reminders|arreter les rappels)$/, 'stopReminders'],
+  [/^(resume reminders|reprendre les rappels)$/, 'resumeReminders'],
 ];
 
 function fold(text: string): string {
@@ -95,6 +97,8 @@ export class ConversationCore {
       const raw = inbound.text.trim().slice(0, 5000);
       const folded = fold(raw);
       const command = COMMANDS.find(([re]) => re.test(folded))?.[1];
+      // “English” / “French” may be the answer to the pending question rather than a language switch.
+      if ((command === 'en' || command === 'fr') && conversation.personal && (await this.answersPendingChoice(actor, raw, turn))) return;
       if (command) return this.command(actor, conversation, command, raw, folded, turn);
       if (!conversation.personal) {
         if (actor.isStaff || actor.isSupport) return this.reply(turn, { type: 'text', text: textFor(turn.lang).helpStaff });
@@ -108,6 +112,22 @@ export class ConversationCore {
       return this.overview(actor, turn, textFor(turn.lang).notUnderstood);
     }
     return this.action(actor, speaker, conversation, inbound.action, inbound.data, turn);
+  }
+
+  /**
+   * “English” or “French” typed while the pending question offers that language (platform
+   * language, languages served) answers the question instead of switching the conversation's
+   * language. Returns whether it did.
+   */
+  private async answersPendingChoice(actor: Actor, raw: string, turn: Turn): Promise<boolean> {
+    const focus = await this.service.focus(actor);
+    if (!focus) return false;
+    const view = await this.service.formView(actor, focus);
+    const field = view.next;
+    if (!field || (field.type !== 'singleChoice' && field.type !== 'multiChoice')) return false;
+    if (!matchOption(optionsFor(field, view.context), raw)) return false;
+    await this.answer(actor, focus, field.id, raw, turn);
+    return true;
   }
 
   private async command(actor: Actor, conversation: Conversation, command: string, raw: string, folded: string, turn: Turn): Promise<void> {
@@ -176,6 +196,12 @@ export class ConversationCore {
         return this.newProgram(actor, undefined, turn);
       case 'newOrganization':
         return this.showQuestion(actor, await this.service.startOrganization(actor), turn);
+      case 'stopReminders':
+        await this.service.stopReminders(actor);
+        return this.reply(turn, { type: 'text', text: t.remindersStopped });
+      case 'resumeReminders':
+        await this.service.resumeReminders(actor);
+        return this.reply(turn, { type: 'text', text: t.remindersResumed });
       case 'claim':
         if (!actor.isStaff) return this.reply(turn, { type: 'text', text: t.staffOnly });
         turn.claimStaffChannel = true;
@@ -711,6 +737,11 @@ export class ConversationCore {
       if (!submissionId) return [];
       const card = await this.approvalCard(submissionId, this.options.staffLang ?? 'en');
       if (!card) return [];
+      if (about === 'reminder') {
+        // Re-raised as a new message (not an in-place update) so that it is noticed.
+        const st = textFor(this.options.staffLang ?? 'en');
+        return [{ to: 'staff', replies: [{ type: 'text', text: st.decisionOverdue(card.title) }, card] }];
+      }
       if (about === 'withdrawn') {
         const lang = this.options.staffLang ?? 'en';
         card.decided = { outcome: lang === 'fr' ? 'retiré par l’administrateur' : 'withdrawn by the administrator', by: '', at: '' };
@@ -742,6 +773,24 @@ export class ConversationCore {
       organizationActive: t.news.organizationActive(name),
       programOnboarded: t.news.programOnboarded(name),
     };
+    const tz = person.timeZone;
+    const when = (key: string) => (typeof payload[key] === 'string' ? formatWhen(new Date(payload[key] as string), tz, lang) : '');
+    if (about === 'reminder') {
+      const reminder = String(payload['reminder'] ?? '');
+      const reminderText: Record<string, string> = {
+        draftIdle: t.reminders.draftIdle(name),
+        activationUnused: t.reminders.activationUnused(name),
+        noSessionBooked: t.reminders.noSessionBooked(name),
+        platformUnregistered: t.reminders.platformUnregistered(name),
+        sessionTomorrow: t.reminders.sessionTomorrow(name, when('startsAt'), typeof payload['videoUrl'] === 'string' ? payload['videoUrl'] : ''),
+      };
+      const body = reminderText[reminder];
+      if (!body) return [];
+      const buttons: Button[] = reminder === 'noSessionBooked' ? [{ label: t.sessionsButton, action: 'sessions', data: { programId: entityId } }] : reminder === 'draftIdle' ? [{ label: t.reviewButton, action: 'start' }] : [];
+      return [{ to: 'person', personId, replies: [{ type: 'text', text: `${body}\n${t.reminders.stopHint}`, buttons }] }];
+    }
+    news['sessionCancelled'] = t.news.sessionCancelled(name, when('startsAt'), reason);
+    news['sessionUpdated'] = t.news.sessionUpdated(name, when('startsAt'));
     const text = news[about];
     if (!text) return [];
     const replies: Reply[] = [{ type: 'text', text, buttons: nextButtons(about, kind, entityId, org?.id, t) }];
@@ -754,6 +803,7 @@ function nextButtons(about: string, kind: unknown, entityId: string, organizatio
   if (about === 'organizationActive' && organizationId) return [{ label: t.newProgram, action: 'newProgram', data: { organizationId }, style: 'primary' }];
   if (about === 'approved' && kind === 'program') return [{ label: t.sessionsButton, action: 'sessions', data: { programId: entityId }, style: 'primary' }];
   if (about === 'changesRequested') return [{ label: t.reviewButton, action: 'review' }];
+  if (about === 'sessionCancelled') return [{ label: t.sessionsButton, action: 'sessions', data: { programId: entityId }, style: 'primary' }];
   if (about === 'accessDeclined') return [{ label: t.requestAccessButton, action: 'requestAccess', data: { programId: entityId } }];
   return [];
 }

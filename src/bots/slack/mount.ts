@@ -1,0 +1,60 @@
+import type { webApi } from '@slack/bolt';
+import type { Express } from 'express';
+import type { Config } from '../../config.ts';
+import type { OnboardingStore } from '../../store/store.ts';
+import { isRecord } from '../cards/inbound.ts';
+import type { Outgoing } from '../core/types.ts';
+import type { ChannelDelivery } from '../core/delivery.ts';
+import { createSlackApp, type SlackApp, type SlackCore } from './slack-app.ts';
+import type { SlackMessageRef } from './slack-delivery.ts';
+
+/**
+ * Wires the Slack channel into the assistant: the endpoint on the app's express server,
+ * its delivery in the dispatcher, retries deduplicated and staff cards kept in the store.
+ * Does nothing (returns null) without SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.
+ */
+export type SlackMountDeps = {
+  slack: Config['slack'];
+  logLevel: Config['logLevel'];
+  core: SlackCore;
+  store: Pick<OnboardingStore, 'recordInboundEvent' | 'getChannelMessage' | 'setChannelMessage' | 'getSetting' | 'setSetting'>;
+  dispatcher: { register(delivery: ChannelDelivery): void; deliver(messages: readonly Outgoing[]): Promise<void> };
+  /** The outbox worker: kicked after each turn so the mail it queued goes out at once. */
+  worker?: { kick(): void };
+  clock?: () => Date;
+  /** WebClient retries (tests make them fast). */
+  retryConfig?: webApi.RetryOptions;
+};
+
+const STAFF_CHANNEL_SETTING = 'slack.staffChannel';
+
+function asRef(value: unknown): SlackMessageRef | null {
+  return isRecord(value) && typeof value['channel'] === 'string' && typeof value['ts'] === 'string' ? { channel: value['channel'], ts: value['ts'] } : null;
+}
+
+export function mountSlack(app: Express, deps: SlackMountDeps): SlackApp | null {
+  const { botToken, signingSecret } = deps.slack;
+  if (!botToken || !signingSecret) return null;
+  const { store } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const slack = createSlackApp({
+    core: deps.core,
+    config: { ...deps.slack, botToken, signingSecret },
+    seen: (key) => store.recordInboundEvent(key, clock()),
+    cardRefs: {
+      get: async (key) => asRef(await store.getChannelMessage('slack', key)),
+      set: (key, ref) => store.setChannelMessage('slack', key, ref),
+    },
+    staffChannelStore: {
+      get: () => store.getSetting(STAFF_CHANNEL_SETTING),
+      set: (channel) => store.setSetting(STAFF_CHANNEL_SETTING, channel),
+    },
+    deliver: (outgoing) => deps.dispatcher.deliver(outgoing),
+    afterTurn: deps.worker ? () => deps.worker?.kick() : undefined,
+    logLevel: deps.logLevel,
+    ...(deps.retryConfig ? { retryConfig: deps.retryConfig } : {}),
+  });
+  deps.dispatcher.register(slack.delivery);
+  app.use(slack.router);
+  return slack;
+}
