@@ -137,3 +137,33 @@ describe('conversation core', () => {
     expect(texts(refused)).toMatch(/Only support agents and staff/);
   });
 });
+
+describe('conversation core: commands versus answers', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => t?.close());
+
+  it('takes an answer that starts like a command as the answer, and gives support history and resend', async () => {
+    const admin: Speaker = { channel: 'test', externalId: 'admin-z', displayName: 'Zoé', locale: 'fr-CA' };
+    const dm: Conversation = { channel: 'test', id: 'dm-z', personal: true };
+    await t.app.core.handle(admin, dm, { kind: 'action', action: 'newOrganization', data: {} });
+    const turn = await t.app.core.handle(admin, dm, { kind: 'text', text: 'Start Up Mentors' });
+    const q = turn.replies.at(-1);
+    // The legal name was stored and the next question (operating name) is asked.
+    expect(q?.type === 'question' && q.formRef.fieldId).toBe('operatingName');
+    const bare = await t.app.core.handle(admin, dm, { kind: 'text', text: 'aide' });
+    expect(bare.replies[0]?.text).toMatch(/Vous pouvez taper/);
+
+    const support: Speaker = { channel: 'test', externalId: 'support-1', displayName: 'Sue' };
+    const room: Conversation = { channel: 'test', id: 'room', personal: false };
+    const history = await t.app.core.handle(support, room, { kind: 'text', text: 'history start up' });
+    expect(history.replies[0]?.text).toMatch(/History of “Start Up Mentors”/);
+    expect(history.replies[0]?.text).toMatch(/created/);
+    const resend = await t.app.core.handle(support, room, { kind: 'text', text: 'resend activation start up' });
+    expect(resend.replies[0]?.text).toMatch(/no pending link/);
+    const stranger = await t.app.core.handle(admin, dm, { kind: 'text', text: 'history start up' });
+    expect(stranger.replies.at(-1)?.type).toBe('question');
+  });
+});

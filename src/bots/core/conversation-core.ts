@@ -50,8 +50,14 @@ const COMMANDS: Array<[RegExp, string]> = [
   [/^(new organization|register my organization|nouvel organisme|inscrire mon organisme)$/, 'newOrganization'],
   [/^(use this channel for approvals|utiliser ce canal pour les approbations)$/, 'claim'],
   [/^(stop reminders|arreter les rappels)$/, 'stopReminders'],
+  [/^(history|historique)\s+.+$/, 'history'],
+  [/^(resend|renvoyer)\s+(activation|platform|plateforme)\s+.+$/, 'resend'],
   [/^(resume reminders|reprendre les rappels)$/, 'resumeReminders'],
 ];
+
+/** Commands that are a whole message on their own (no argument). */
+const BARE_COMMAND =
+  /^(hi|hello|hey|bonjour|salut|allo|start|commencer|menu|help|aide|\?|francais|french|fr|english|anglais|en|status|statut|review|reviser|revoir|submit|soumettre|back|retour|skip|passer|cancel|withdraw|annuler|retirer|sessions?|seances?|request access|demander l'acces|new program|nouveau programme|stop reminders|arreter les rappels)$/;
 
 function fold(text: string): string {
   return text
@@ -96,7 +102,12 @@ export class ConversationCore {
     if (inbound.kind === 'text') {
       const raw = inbound.text.trim().slice(0, 5000);
       const folded = fold(raw);
-      const command = COMMANDS.find(([re]) => re.test(folded))?.[1];
+      let command = COMMANDS.find(([re]) => re.test(folded))?.[1];
+      // While a question is waiting, an answer that merely starts like a command
+      // (“Start Up Mentors”, “History Club”) is an answer: only a bare command word counts.
+      if (command && conversation.personal && !BARE_COMMAND.test(folded) && !/^(edit|modifier|changer)\s/.test(folded) && (await this.pendingQuestion(actor))) {
+        command = undefined;
+      }
       // “English” / “French” may be the answer to the pending question rather than a language switch.
       if ((command === 'en' || command === 'fr') && conversation.personal && (await this.answersPendingChoice(actor, raw, turn))) return;
       if (command) return this.command(actor, conversation, command, raw, folded, turn);
@@ -112,6 +123,11 @@ export class ConversationCore {
       return this.overview(actor, turn, textFor(turn.lang).notUnderstood);
     }
     return this.action(actor, speaker, conversation, inbound.action, inbound.data, turn);
+  }
+
+  private async pendingQuestion(actor: Actor): Promise<boolean> {
+    const focus = await this.service.focus(actor);
+    return focus ? Boolean((await this.service.formView(actor, focus)).next) : false;
   }
 
   /**
@@ -196,6 +212,10 @@ export class ConversationCore {
         return this.newProgram(actor, undefined, turn);
       case 'newOrganization':
         return this.showQuestion(actor, await this.service.startOrganization(actor), turn);
+      case 'history':
+        return this.fullHistory(actor, raw.replace(/^\S+\s*/, ''), turn);
+      case 'resend':
+        return this.resend(actor, raw, folded, turn);
       case 'stopReminders':
         await this.service.stopReminders(actor);
         return this.reply(turn, { type: 'text', text: t.remindersStopped });
@@ -607,6 +627,40 @@ export class ConversationCore {
         history,
       });
     }
+  }
+
+  /** Support: the whole audit trail of one organization and its programs. */
+  private async fullHistory(actor: Actor, query: string, turn: Turn): Promise<void> {
+    const t = textFor(turn.lang);
+    if (!actor.isSupport) return this.reply(turn, { type: 'text', text: t.supportOnly });
+    const results = await this.service.status(actor, query);
+    if (results.length !== 1) return this.ambiguous(results.map((o) => o.name), turn);
+    const org = results[0]!;
+    const person = await this.service.person(actor.personId);
+    const tz = person?.timeZone ?? 'America/Toronto';
+    const events = await this.service.history([org.id, ...org.programs.map((p) => p.id)], 500);
+    const lines = events.reverse().map((h) => `${formatWhen(h.createdAt, tz, turn.lang)} · ${h.actorName ?? '—'} · ${h.action}${h.fromState ? ` (${h.fromState} → ${h.toState})` : ''}${h.reason ? ` · ${h.reason}` : ''}`);
+    this.reply(turn, { type: 'status', title: t.historyTitle(org.name), text: [t.historyTitle(org.name), ...lines].join('\n'), facts: [], history: lines });
+  }
+
+  /** Support: a fresh activation or platform link for one organization/program, the old one revoked. */
+  private async resend(actor: Actor, raw: string, folded: string, turn: Turn): Promise<void> {
+    const t = textFor(turn.lang);
+    if (!actor.isSupport) return this.reply(turn, { type: 'text', text: t.supportOnly });
+    const purpose = /^\S+\s+activation/.test(folded) ? 'activation' : 'platform';
+    const query = raw.replace(/^\S+\s+\S+\s*/, '');
+    const results = await this.service.status(actor, query);
+    if (results.length !== 1) return this.ambiguous(results.map((o) => o.name), turn);
+    const org = results[0]!;
+    const target = purpose === 'activation' ? org : org.programs.find((p) => p.state === 'awaitingPlatformRegistration');
+    if (!target) return this.reply(turn, { type: 'text', text: t.nothingToResend });
+    await this.service.resendLink(actor, target.id, purpose);
+    this.reply(turn, { type: 'text', text: t.resent(target.name) });
+  }
+
+  private ambiguous(names: string[], turn: Turn): void {
+    const t = textFor(turn.lang);
+    this.reply(turn, { type: 'text', text: names.length === 0 ? t.statusNone : `${t.severalMatches}\n${names.map((n) => `• ${n}`).join('\n')}` });
   }
 
   private async decide(actor: Actor, data: Record<string, unknown>, turn: Turn): Promise<void> {
