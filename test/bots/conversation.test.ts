@@ -167,3 +167,47 @@ describe('conversation core: commands versus answers', () => {
     expect(stranger.replies.at(-1)?.type).toBe('question');
   });
 });
+
+describe('conversation core: staff manage sessions', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => t?.close());
+
+  it('publishes, edits and cancels a session from chat, staff only', async () => {
+    const staff: Speaker = { channel: 'test', externalId: 'staff-1', displayName: 'Sam' };
+    const room: Conversation = { channel: 'test', id: 'room', personal: false };
+    const when = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+    const published = await t.app.core.handle(staff, room, {
+      kind: 'action',
+      action: 'publishSlot',
+      data: { startsAt: `${when} 14:00`, timeZone: 'America/Halifax', durationMinutes: '60', language: 'en', capacity: '10', videoUrl: 'https://meet.example.org/x' },
+    });
+    expect(published.replies[0]?.text).toMatch(/Session published/);
+    const list = await t.app.core.handle(staff, room, { kind: 'text', text: 'sessions' });
+    const buttons = list.replies[0]?.type === 'text' ? (list.replies[0].buttons ?? []) : [];
+    const edit = buttons.find((b) => b.action === 'editSlot');
+    const cancel = buttons.find((b) => b.action === 'cancelSlot');
+    expect(edit && cancel).toBeTruthy();
+    const form = await t.app.core.handle(staff, room, { kind: 'action', action: 'editSlot', data: { ...edit!.data } });
+    expect(form.replies[0]?.type).toBe('form');
+    expect(form.replies[0]?.text).toMatch(new RegExp(`${when} 14:00`));
+    const edited = await t.app.core.handle(staff, room, {
+      kind: 'action',
+      action: 'editSlot',
+      data: { ...edit!.data, startsAt: `${when} 15:30`, durationMinutes: '90', capacity: '12', videoUrl: 'https://meet.example.org/y' },
+    });
+    expect(edited.replies[0]?.text).toMatch(/Session changed/);
+    const [slot] = await t.app.service.listSlots({ includeFull: true });
+    expect(slot?.capacity).toBe(12);
+    expect(slot?.durationMinutes).toBe(90);
+
+    const admin: Speaker = { channel: 'test', externalId: 'nobody', displayName: 'N' };
+    const refused = await t.app.core.handle(admin, room, { kind: 'action', action: 'cancelSlot', data: { ...cancel!.data } });
+    expect(refused.replies[0]?.text).toMatch(/staff/i);
+    const cancelled = await t.app.core.handle(staff, room, { kind: 'action', action: 'cancelSlot', data: { ...cancel!.data, reason: 'Presenter ill' } });
+    expect(cancelled.replies[0]?.text).toMatch(/cancelled/);
+    expect(await t.app.service.listSlots({ includeFull: true })).toHaveLength(0);
+  });
+});

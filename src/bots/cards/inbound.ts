@@ -38,6 +38,8 @@ const ACTION_NAMES: Record<ActionName, true> = {
   language: true,
   decide: true,
   publishSlot: true,
+  editSlot: true,
+  cancelSlot: true,
   addSampleSlots: true,
 };
 

@@ -196,7 +196,7 @@ export class ConversationCore {
           });
         });
       case 'sessions':
-        return actor.isStaff && !conversation.personal ? this.publishForm(turn) : this.sessions(actor, undefined, turn);
+        return actor.isStaff && !conversation.personal ? this.staffSessions(actor, turn) : this.sessions(actor, undefined, turn);
       case 'book': {
         const n = Number(folded.replace(/\D+/g, ''));
         const slots = await this.service.listSlots();
@@ -309,6 +309,12 @@ export class ConversationCore {
         return this.decide(actor, data, turn);
       case 'publishSlot':
         return this.publishSlot(actor, data, turn);
+      case 'editSlot':
+        return this.editSlot(actor, data, turn);
+      case 'cancelSlot': {
+        const { slot, cancelledBookings } = await this.service.cancelSlot(actor, str('slotId'), str('reason') || undefined);
+        return this.reply(turn, { type: 'text', text: t.slotCancelled(formatWhen(slot.startsAt, slot.timeZone, turn.lang), cancelledBookings) });
+      }
       case 'addSampleSlots':
         return this.addSampleSlots(actor, turn);
       default:
@@ -739,16 +745,39 @@ export class ConversationCore {
     });
   }
 
+  /** Staff: the upcoming sessions (each with Edit / Cancel) and the form to publish one. */
+  private async staffSessions(actor: Actor, turn: Turn): Promise<void> {
+    const t = textFor(turn.lang);
+    const slots = await this.service.listSlots({ includeFull: true, limit: 25 });
+    if (slots.length) {
+      const line = (s: (typeof slots)[number]) => `${formatWhen(s.startsAt, s.timeZone, turn.lang)} · ${s.language === 'fr' ? t.french : t.english} · ${s.bookedCount}/${s.capacity}${s.isSample ? ` (${t.sample})` : ''}`;
+      this.reply(turn, {
+        type: 'text',
+        text: [t.sessionsTitle, ...slots.map((s, i) => `${i + 1}. ${line(s)}`)].join('\n'),
+        buttons: slots.flatMap((s, i) => [
+          { label: `${t.editSlotButton} ${i + 1}`, action: 'editSlot' as const, data: { slotId: s.id } },
+          { label: `${t.cancelSlotButton} ${i + 1}`, action: 'cancelSlot' as const, data: { slotId: s.id }, style: 'danger' as const },
+        ]),
+      });
+    }
+    this.publishForm(turn);
+  }
+
+  private slotInputs(turn: Turn, values: { startsAt?: string; timeZone?: string; durationMinutes?: string; language?: string; capacity?: string; videoUrl?: string } = {}): InputView[] {
+    const t = textFor(turn.lang);
+    return [
+      { id: 'startsAt', label: t.fieldStartsAt, type: 'text', required: true, placeholder: '2026-12-15 14:00', value: values.startsAt },
+      { id: 'timeZone', label: t.fieldTimeZone, type: 'text', required: true, value: values.timeZone ?? 'America/Toronto' },
+      { id: 'durationMinutes', label: t.fieldDuration, type: 'number', required: true, value: values.durationMinutes ?? '60' },
+      { id: 'language', label: t.fieldLanguage, type: 'choice', required: true, value: values.language ?? turn.lang, options: [{ value: 'en', label: t.english }, { value: 'fr', label: t.french }] },
+      { id: 'capacity', label: t.fieldCapacity, type: 'number', required: true, value: values.capacity ?? '20' },
+      { id: 'videoUrl', label: t.fieldVideo, type: 'url', required: true, value: values.videoUrl },
+    ];
+  }
+
   private publishForm(turn: Turn): void {
     const t = textFor(turn.lang);
-    const inputs: InputView[] = [
-      { id: 'startsAt', label: t.fieldStartsAt, type: 'text', required: true, placeholder: '2026-12-15 14:00' },
-      { id: 'timeZone', label: t.fieldTimeZone, type: 'text', required: true, value: 'America/Toronto' },
-      { id: 'durationMinutes', label: t.fieldDuration, type: 'number', required: true, value: '60' },
-      { id: 'language', label: t.fieldLanguage, type: 'choice', required: true, value: turn.lang, options: [{ value: 'en', label: t.english }, { value: 'fr', label: t.french }] },
-      { id: 'capacity', label: t.fieldCapacity, type: 'number', required: true, value: '20' },
-      { id: 'videoUrl', label: t.fieldVideo, type: 'url', required: true },
-    ];
+    const inputs = this.slotInputs(turn);
     this.reply(turn, {
       type: 'form',
       title: t.publishTitle,
@@ -758,6 +787,34 @@ export class ConversationCore {
       submit: { label: t.publishButton, action: 'publishSlot', style: 'primary' },
     });
     if (this.options.playground) this.reply(turn, { type: 'text', text: t.addSamples, buttons: [{ label: t.addSamples, action: 'addSampleSlots' }] });
+  }
+
+  /** Staff: with only a slot id, the form prefilled; with the form's fields, the change. */
+  private async editSlot(actor: Actor, data: Record<string, unknown>, turn: Turn): Promise<void> {
+    const t = textFor(turn.lang);
+    const slotId = typeof data['slotId'] === 'string' ? data['slotId'] : '';
+    const slot = (await this.service.listSlots({ includeFull: true, limit: 200 })).find((s) => s.id === slotId);
+    if (!slot) return this.reply(turn, { type: 'text', text: t.notUnderstood });
+    if (data['startsAt'] === undefined) {
+      const local = new Intl.DateTimeFormat('sv-SE', { timeZone: slot.timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(slot.startsAt);
+      const inputs = this.slotInputs(turn, { startsAt: local, timeZone: slot.timeZone, durationMinutes: String(slot.durationMinutes), language: slot.language, capacity: String(slot.capacity), videoUrl: slot.videoUrl });
+      this.reply(turn, {
+        type: 'form',
+        title: t.editSlotTitle,
+        progress: '',
+        text: `${t.editSlotTitle}\n${inputs.map((i) => `${i.label}: ${i.value ?? ''}`).join('\n')}`,
+        inputs: inputs.filter((i) => i.id !== 'timeZone' && i.id !== 'language'),
+        submit: { label: t.saveButton, action: 'editSlot', data: { slotId }, style: 'primary' },
+      });
+      return;
+    }
+    const updated = await this.service.editSlot(actor, slotId, {
+      startsAt: zonedTime(String(data['startsAt']), slot.timeZone),
+      durationMinutes: Number(data['durationMinutes']),
+      capacity: Number(data['capacity']),
+      videoUrl: String(data['videoUrl'] ?? '').trim(),
+    });
+    this.reply(turn, { type: 'text', text: t.slotEdited(formatWhen(updated.startsAt, updated.timeZone, turn.lang)) });
   }
 
   private async publishSlot(actor: Actor, data: Record<string, unknown>, turn: Turn): Promise<void> {

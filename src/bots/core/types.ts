@@ -58,6 +58,8 @@ export type ActionName =
   | 'language' // data.lang
   | 'decide' // staff: data.submissionId, outcome, reason?
   | 'publishSlot' // staff: data.startsAt, timeZone, durationMinutes, language, capacity, videoUrl
+  | 'editSlot' // staff: data.slotId (no other field: show the form; with fields: save)
+  | 'cancelSlot' // staff: data.slotId, reason?
   | 'addSampleSlots'; // staff, playground only
 
 export type Button = {
