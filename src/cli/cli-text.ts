@@ -15,6 +15,10 @@ Commands:
   report                              the onboarding funnel: counts, time per step, longest waiting,
                                       completions per week
   staff-link                          a one-time sign-in link for the staff pages (valid 15 minutes)
+  sessions                            upcoming onboarding sessions, numbered
+  publish-session <YYYY-MM-DD> <HH:MM> <time zone> <minutes> <en|fr> <seats> <video link>
+                                      publish an onboarding session
+  cancel-session <number|id> [reason] cancel a session; booked administrators are told
   help                                this text
 
 <query> is part of an organization's name (case and accents ignored), an exact email address,
@@ -37,6 +41,10 @@ Commandes :
   report                              l’entonnoir d’intégration : nombres, temps par étape, plus longues
                                       attentes, étapes terminées par semaine
   staff-link                          un lien de connexion à usage unique aux pages du personnel (15 minutes)
+  sessions                            les prochaines séances d’intégration, numérotées
+  publish-session <AAAA-MM-JJ> <HH:MM> <fuseau> <minutes> <en|fr> <places> <lien vidéo>
+                                      publie une séance d’intégration
+  cancel-session <numéro|id> [raison] annule une séance; les personnes inscrites sont avisées
   help                                ce texte
 
 <recherche> est une partie du nom d’un organisme (sans égard à la casse ni aux accents), une adresse

@@ -1,3 +1,4 @@
+import { zonedTime } from '../bots/core/conversation-core.ts';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -78,7 +79,7 @@ export async function runCli(argv: readonly string[], options: CliOptions): Prom
     out.write(T.usage[lang]);
     return 0;
   }
-  const commands = ['status', 'history', 'resend', 'report', 'staff-link'];
+  const commands = ['status', 'history', 'resend', 'report', 'staff-link', 'sessions', 'publish-session', 'cancel-session'];
   if (!commands.includes(command)) {
     err.write(`${fill(T.unknownCommand[lang], command)}\n`);
     return 2;
@@ -109,6 +110,12 @@ export async function runCli(argv: readonly string[], options: CliOptions): Prom
         return await cli.resend(args[0] === 'platform' ? 'platform' : 'activation', args.slice(1).join(' ').trim());
       case 'report':
         return await cli.report();
+      case 'sessions':
+        return await cli.sessions();
+      case 'publish-session':
+        return await cli.publishSession(args);
+      case 'cancel-session':
+        return await cli.cancelSession(args[0] ?? '', args.slice(1).join(' '));
       default:
         return await cli.staffLink();
     }
@@ -156,7 +163,10 @@ class Operator {
 
   static async create(store: OnboardingStore, options: CliOptions, lang: Lang): Promise<Operator> {
     // The service decides roles from the configuration: this copy makes the operator support.
-    const config: Config = { ...options.config, supportIds: [...options.config.supportIds, `${OPERATOR_IDENTITY.channel}:${OPERATOR_IDENTITY.externalId}`] };
+    // Whoever runs the CLI on a machine holding the database configuration is trusted as
+    // support and as staff (publishing sessions).
+    const operatorId = `${OPERATOR_IDENTITY.channel}:${OPERATOR_IDENTITY.externalId}`;
+    const config: Config = { ...options.config, supportIds: [...options.config.supportIds, operatorId], staffIds: [...options.config.staffIds, operatorId] };
     // The same secret as the assistant's (configured, or generated once and kept in the database).
     const secret = config.linkSecret ?? (await store.ensureSetting('linkSecret', randomBytes(32).toString('base64url')));
     const signer = createLinkSigner(secret);
@@ -358,6 +368,56 @@ class Operator {
     await this.service.resendLink(this.actor, target.id, purpose);
     this.print(this.t(purpose === 'activation' ? 'resentActivation' : 'resentPlatform', this.name(target.name)));
     this.print(this.t(this.store.kind === 'pglite' ? 'deliveryEmbedded' : 'deliveryServer'));
+    return 0;
+  }
+
+  /** Upcoming sessions, numbered for `cancel-session`. */
+  async sessions(): Promise<number> {
+    const slots = await this.service.listSlots({ includeFull: true, limit: 100 });
+    if (slots.length === 0) {
+      this.print(this.lang === 'fr' ? 'Aucune séance à venir.' : 'No upcoming session.');
+      return 0;
+    }
+    slots.forEach((s, i) =>
+      // Each session in its own time zone, as published.
+      this.print(`${i + 1}. ${new Intl.DateTimeFormat('sv-SE', { timeZone: s.timeZone, dateStyle: 'short', timeStyle: 'short' }).format(s.startsAt)} (${s.timeZone}) · ${s.durationMinutes} min · ${s.language} · ${s.bookedCount}/${s.capacity}${s.isSample ? ' · sample' : ''} · ${s.videoUrl} · ${s.id}`),
+    );
+    return 0;
+  }
+
+  /** `publish-session 2026-12-15 14:00 America/Halifax 60 en 20 https://…` */
+  async publishSession(args: readonly string[]): Promise<number> {
+    const [day, time, timeZone, minutes, language, seats, url] = args;
+    if (!day || !time || !timeZone || !minutes || !language || !seats || !url) {
+      this.options.err.write(
+        this.lang === 'fr'
+          ? 'Utilisation : publish-session <AAAA-MM-JJ> <HH:MM> <fuseau, p. ex. America/Halifax> <minutes> <en|fr> <places> <lien vidéo https://…>\n'
+          : 'Usage: publish-session <YYYY-MM-DD> <HH:MM> <time zone, e.g. America/Halifax> <minutes> <en|fr> <seats> <video link https://…>\n',
+      );
+      return 2;
+    }
+    const slot = await this.service.publishSlot(this.actor, {
+      startsAt: zonedTime(`${day} ${time}`, timeZone),
+      timeZone,
+      durationMinutes: Number(minutes),
+      language: language === 'fr' ? 'fr' : 'en',
+      capacity: Number(seats),
+      videoUrl: url,
+    });
+    this.print(`${this.lang === 'fr' ? 'Séance publiée' : 'Session published'}: ${this.date(slot.startsAt)} · ${slot.id}`);
+    return 0;
+  }
+
+  /** `cancel-session <number from "sessions" | id> [reason]` */
+  async cancelSession(which: string, reason: string): Promise<number> {
+    const slots = await this.service.listSlots({ includeFull: true, limit: 100 });
+    const slot = /^\d+$/.test(which) ? slots[Number(which) - 1] : slots.find((s) => s.id === which);
+    if (!slot) {
+      this.options.err.write(this.lang === 'fr' ? 'Séance introuvable : tapez « sessions » pour la liste.\n' : 'No such session: run “sessions” for the list.\n');
+      return 1;
+    }
+    const { cancelledBookings } = await this.service.cancelSlot(this.actor, slot.id, reason || undefined);
+    this.print(`${this.lang === 'fr' ? 'Séance annulée; personnes avisées' : 'Session cancelled; administrators told'}: ${cancelledBookings}`);
     return 0;
   }
 

@@ -62,6 +62,23 @@ describe('npm run onboarding', () => {
     return { code, out, err };
   }
 
+  it('publishes, lists and cancels onboarding sessions', async () => {
+    const day = new Date(s.clock.now.getTime() + 10 * 86_400_000).toISOString().slice(0, 10);
+    const bad = await cli('publish-session', day, '14:00');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/Usage: publish-session/);
+    const published = await cli('publish-session', day, '14:00', 'America/Halifax', '60', 'fr', '15', 'https://meet.example.org/cli');
+    expect(published.code, published.err).toBe(0);
+    expect(published.out).toMatch(/Session published/);
+    const list = await cli('sessions');
+    expect(list.out).toMatch(new RegExp(`${day} 14:00 \\(America/Halifax\\)`));
+    const number = list.out.split('\n').find((l) => l.includes('meet.example.org/cli'))?.match(/^(\d+)\./)?.[1];
+    expect(number).toBeTruthy();
+    const cancelled = await cli('cancel-session', number!, 'Presenter', 'ill');
+    expect(cancelled.code, cancelled.err).toBe(0);
+    expect((await cli('sessions')).out).not.toMatch(/meet\.example\.org\/cli/);
+  });
+
   function spawnCli(args: string[]): Promise<Run> {
     const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: config.dataDir, LOG_LEVEL: 'silent' };
     delete env.DATABASE_URL;
