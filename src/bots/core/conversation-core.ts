@@ -77,16 +77,17 @@ export class ConversationCore {
 
   /** One turn: what the person said or clicked, and everything the assistant answers. */
   async handle(speaker: Speaker, conversation: Conversation, inbound: Inbound): Promise<Turn> {
-    const actor = await this.service.identify({
-      channel: speaker.channel,
-      externalId: speaker.externalId,
-      displayName: speaker.displayName,
-      email: speaker.email,
-      lang: speaker.locale ? langFromLocale(speaker.locale) : undefined,
-      timeZone: speaker.timeZone,
-      // Remember where to reach the person proactively, only from their 1:1 chat.
-      address: conversation.personal && conversation.address ? (conversation.address as JsonObject) : undefined,
-    });
+    let actor: Actor;
+    try {
+      actor = await this.identify(speaker, conversation);
+    } catch (error) {
+      // Even when the database cannot be reached, the person is told to try again
+      // rather than left without an answer.
+      const e = toAppError(error);
+      console.error('[conversation] identify failed:', e.message);
+      const lang = speaker.locale ? langFromLocale(speaker.locale) : 'en';
+      return { replies: [{ type: 'text', text: e.say(lang) }], outgoing: [], lang };
+    }
     const turn: Turn = { replies: [], outgoing: [], lang: actor.lang };
     try {
       await this.dispatch(actor, speaker, conversation, inbound, turn);
@@ -96,6 +97,19 @@ export class ConversationCore {
       turn.replies.push({ type: 'text', text: e.say(turn.lang) });
     }
     return turn;
+  }
+
+  private identify(speaker: Speaker, conversation: Conversation): Promise<Actor> {
+    return this.service.identify({
+      channel: speaker.channel,
+      externalId: speaker.externalId,
+      displayName: speaker.displayName,
+      email: speaker.email,
+      lang: speaker.locale ? langFromLocale(speaker.locale) : undefined,
+      timeZone: speaker.timeZone,
+      // Remember where to reach the person proactively, only from their 1:1 chat.
+      address: conversation.personal && conversation.address ? (conversation.address as JsonObject) : undefined,
+    });
   }
 
   private async dispatch(actor: Actor, speaker: Speaker, conversation: Conversation, inbound: Inbound, turn: Turn): Promise<void> {
