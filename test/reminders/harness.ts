@@ -72,7 +72,13 @@ export async function startReminderApp(start: Date | string, options: Partial<Om
     service: t.app.service,
     clock,
     async drain() {
-      while ((await worker.runOnce()) > 0);
+      // The app's own worker also handles reminder rows (same clock): wait for both to be
+      // idle, including a batch the app's worker is in the middle of.
+      for (;;) {
+        const mine = await worker.runOnce();
+        const apps = await t.app.worker.runOnce();
+        if (mine === 0 && apps === 0) break;
+      }
     },
     async nudges(entityId, reminder) {
       return (await rows('notification'))
