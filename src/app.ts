@@ -58,11 +58,12 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
   const clock = overrides.clock ?? (() => new Date());
   // One secret for every instance: configured, or generated once and kept in the database.
   const linkSecret = config.linkSecret ?? (await store.ensureSetting('linkSecret', randomBytes(32).toString('base64url')));
+  const signer = createLinkSigner(linkSecret);
   const service = new OnboardingService({
     store,
     clock,
     publicUrl: config.publicUrl,
-    signer: createLinkSigner(linkSecret),
+    signer,
     linkTtlMs: config.linkTtlMs,
     // In the playground the staff pane speaks as `webchat:staff`.
     staffIds: config.playground ? [...config.staffIds, 'webchat:staff'] : config.staffIds,
@@ -125,7 +126,7 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
       service,
       store,
       clock,
-      signer: createLinkSigner(linkSecret),
+      signer,
       sessionSecret: createHmac('sha256', linkSecret).update('staff-session').digest('base64url'),
       staffToken: config.staffToken,
       secureCookies: config.publicUrl.startsWith('https:'),

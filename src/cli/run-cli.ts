@@ -1,4 +1,4 @@
-import { zonedTime } from '../bots/core/conversation-core.ts';
+import { parseWallTime } from '../core/zoned-time.ts';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -397,7 +397,7 @@ class Operator {
       return 2;
     }
     const slot = await this.service.publishSlot(this.actor, {
-      startsAt: zonedTime(`${day} ${time}`, timeZone),
+      startsAt: parseWallTime(`${day} ${time}`, timeZone),
       timeZone,
       durationMinutes: Number(minutes),
       language: language === 'fr' ? 'fr' : 'en',

@@ -41,7 +41,7 @@ import {
 } from '../store/store.ts';
 import { AppError, forbidden, notFound } from './errors.ts';
 import { bookingCalendarUid } from './ics.ts';
-import type { createLinkSigner } from './link-tokens.ts';
+import { newTokenId, type LinkSigner } from './link-tokens.ts';
 import { checkPasswordStrength, hashPassword, verifyPassword } from './passwords.ts';
 import { postponeDraftReminder, scheduleSessionReminder, scheduleStateReminders } from './reminders.ts';
 import { GATE_TEXT, STATE_TEXT } from './status-text.ts';
@@ -76,7 +76,7 @@ export type ServiceOptions = {
   store: OnboardingStore;
   clock?: () => Date;
   publicUrl: string;
-  signer: ReturnType<typeof createLinkSigner>;
+  signer: LinkSigner;
   linkTtlMs: number;
   /** `channel:externalId` of staff and support people. */
   staffIds: readonly string[];
@@ -1101,7 +1101,7 @@ export class OnboardingService {
 
   private async newLink(tx: StoreTx, purpose: 'activation' | 'platform', personId: string, entityId: string, at: Date) {
     await tx.revokeLinkTokens(entityId, purpose, at);
-    const id = randomBytes(16).toString('base64url');
+    const id = newTokenId();
     const expiresAt = new Date(at.getTime() + this.options.linkTtlMs);
     await tx.createLinkToken({ id, purpose, personId, entityId, expiresAt, usedAt: null, revokedAt: null, createdAt: at });
     return { token: this.options.signer.sign(id), expiresAt };

@@ -123,3 +123,14 @@ export function addBusinessDays(instant: Date, days: number, timeZone: string): 
   }
   return at;
 }
+
+/**
+ * "2026-12-15 14:00" (what staff type) in `timeZone` → the instant, through `fromWallTime`.
+ * Malformed text or an unknown zone gives an invalid Date, which callers report.
+ */
+export function parseWallTime(local: string, timeZone: string): Date {
+  const m = local.trim().match(/^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})$/);
+  if (!m || safeTimeZone(timeZone) !== timeZone) return new Date(Number.NaN);
+  const [, year, month, day, hour, minute] = m.map(Number) as [number, number, number, number, number, number];
+  return fromWallTime({ year, month, day, hour, minute }, timeZone);
+}

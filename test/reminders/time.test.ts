@@ -83,3 +83,13 @@ describe('quiet hours', () => {
     expect(quietUntil(new Date('2026-01-17T03:00:00Z'), null, 'America/Toronto')).toBeNull();
   });
 });
+
+describe('parseWallTime (what staff type when publishing a session)', () => {
+  it('reads a local time in the given zone, across daylight saving time', async () => {
+    const { parseWallTime } = await import('../../src/core/zoned-time.ts');
+    expect(parseWallTime('2026-12-15 14:00', 'America/Halifax').toISOString()).toBe('2026-12-15T18:00:00.000Z');
+    expect(parseWallTime('2026-07-15 14:00', 'America/Vancouver').toISOString()).toBe('2026-07-15T21:00:00.000Z');
+    expect(Number.isNaN(parseWallTime('15/12/2026 2pm', 'America/Halifax').getTime())).toBe(true);
+    expect(Number.isNaN(parseWallTime('2026-12-15 14:00', 'Mars/Olympus').getTime())).toBe(true);
+  });
+});

@@ -13,6 +13,7 @@ import type {
   SubmissionView,
 } from '../../core/onboarding-service.ts';
 import { STEP_TITLES } from '../../core/status-text.ts';
+import { parseWallTime } from '../../core/zoned-time.ts';
 import { allFields, formatAnswer, foldKey, matchOption, optionsFor, type FieldDefinition, type FieldError, type FormId } from '../../forms/index.ts';
 import type { JsonObject } from '../../store/store.ts';
 import { textFor, type Text } from './text.ts';
@@ -823,7 +824,7 @@ export class ConversationCore {
       return;
     }
     const updated = await this.service.editSlot(actor, slotId, {
-      startsAt: zonedTime(String(data['startsAt']), slot.timeZone),
+      startsAt: parseWallTime(String(data['startsAt']), slot.timeZone),
       durationMinutes: Number(data['durationMinutes']),
       capacity: Number(data['capacity']),
       videoUrl: String(data['videoUrl'] ?? '').trim(),
@@ -834,7 +835,7 @@ export class ConversationCore {
   private async publishSlot(actor: Actor, data: Record<string, unknown>, turn: Turn): Promise<void> {
     const t = textFor(turn.lang);
     const timeZone = String(data['timeZone'] ?? '').trim();
-    const startsAt = zonedTime(String(data['startsAt'] ?? ''), timeZone);
+    const startsAt = parseWallTime(String(data['startsAt'] ?? ''), timeZone);
     const slot = await this.service.publishSlot(actor, {
       startsAt,
       timeZone,
@@ -979,23 +980,6 @@ export function formatWhen(date: Date, timeZone: string, lang: Lang): string {
     return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', { year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' }).format(date);
   } catch {
     return date.toISOString();
-  }
-}
-
-/** "2026-12-15 14:00" in a time zone → the instant. Invalid input gives an invalid Date. */
-export function zonedTime(local: string, timeZone: string): Date {
-  const m = local.trim().match(/^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})$/);
-  if (!m) return new Date(Number.NaN);
-  const [, y, mo, d, h, mi] = m.map(Number) as [number, number, number, number, number, number];
-  const guess = Date.UTC(y, mo - 1, d, h, mi);
-  try {
-    // The zone's offset at that moment, read back through Intl.
-    const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(guess));
-    const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-    const asZoned = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
-    return new Date(guess - (asZoned - guess));
-  } catch {
-    return new Date(Number.NaN);
   }
 }
 
