@@ -188,6 +188,8 @@ export class OnboardingService {
   /** Finds or creates the person behind a channel identity and says what they may do. */
   async identify(profile: ChannelProfile): Promise<Actor> {
     const key = `${profile.channel}:${profile.externalId}`;
+    // A zone the channel reports is kept only when it is a real IANA zone.
+    const reportedZone = profile.timeZone && isTimeZone(profile.timeZone) ? profile.timeZone : undefined;
     const person = await this.retry(() =>
       this.store.transaction(async (tx) => {
         const identity = await tx.findIdentity(profile.channel, profile.externalId);
@@ -201,11 +203,22 @@ export class OnboardingService {
               displayName: profile.displayName.slice(0, 200) || profile.externalId,
               email: profile.email?.toLowerCase() ?? null,
               lang: profile.lang ?? 'en',
-              timeZone: profile.timeZone ?? 'America/Toronto',
+              timeZone: reportedZone ?? 'America/Toronto',
             } as const;
             await tx.createPerson(created);
             p = { ...created, passwordHash: null, activatedAt: null };
           }
+        }
+        // Keep what the channel knows current: people move (and travel), and a person first
+        // named by a bare id (a Slack profile that could not be read) gets their real name.
+        // Written only when it changed, so an ordinary message costs no update.
+        const patch: { timeZone?: string; displayName?: string } = {};
+        if (reportedZone && reportedZone !== p.timeZone) patch.timeZone = reportedZone;
+        const reportedName = profile.displayName.slice(0, 200);
+        if (reportedName && reportedName !== profile.externalId && p.displayName === profile.externalId) patch.displayName = reportedName;
+        if (Object.keys(patch).length > 0) {
+          await tx.updatePerson(p.id, patch);
+          p = { ...p, ...patch };
         }
         if (!identity || profile.address) {
           await tx.upsertIdentity({ personId: p.id, channel: profile.channel, externalId: profile.externalId, address: profile.address ?? null });

@@ -13,19 +13,26 @@ export type ChannelDriver = {
   readonly app: TestApp;
   /** The administrator types `text` in their 1:1 chat with the bot. */
   adminSays(text: string): Promise<void>;
+  /** The administrator's time zone as their channel reports it: times shown to them are in it. */
+  readonly adminTimeZone: string;
   /** A button (label, or exact action name) of the administrator's latest bot message that has one. */
   adminClicks(labelOrAction: string | RegExp): Promise<void>;
   /** Waits until the administrator's chat shows matching text since their last move; returns it. */
   adminSees(pattern: RegExp): Promise<string>;
-  /** A button of the latest staff card that has one; `reason` fills the card's reason input (or modal). */
-  staffClicks(label: RegExp, reason?: string): Promise<void>;
+  /** A staff member types `text` where staff work (the staff channel; the staff pane). */
+  staffSays(text: string): Promise<void>;
+  /**
+   * A button of the latest staff message that has one. `inputs` fills that message's form
+   * inputs by id; `inputs.reason` goes to the reason input (Slack: the reason modal).
+   */
+  staffClicks(label: RegExp, inputs?: Record<string, string>): Promise<void>;
   /** Waits until the staff channel shows matching text since the staff's last move; returns it. */
   staffSees(pattern: RegExp): Promise<string>;
   close(): Promise<void>;
 };
 
 /** A button as a driver found it, and how to press it on that channel. */
-export type Pressable = { label: string; action: string; press(reason?: string): Promise<void> };
+export type Pressable = { label: string; action: string; press(inputs?: Record<string, string>): Promise<void> };
 
 /** One bot message (or a new version of it, after an update) in a transcript. */
 export type Entry = { id: string; text: string; buttons: Pressable[]; superseded?: boolean };
@@ -95,10 +102,10 @@ export class Transcript {
   }
 
   /** Finds the button, marks, presses. */
-  async click(wanted: string | RegExp, reason?: string): Promise<void> {
+  async click(wanted: string | RegExp, inputs?: Record<string, string>): Promise<void> {
     const button = await this.button(wanted);
     await this.mark();
-    await button.press(reason);
+    await button.press(inputs);
   }
 
   dump(from = 0): string {

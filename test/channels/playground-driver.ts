@@ -9,6 +9,9 @@ import { cardActions, Transcript, type ChannelDriver, type Entry } from './drive
  * administrator's pane and the 'staff' pane (staff in the playground), each joined as
  * Web Chat joins. Buttons are `Action.Submit`: Web Chat posts their data as the value.
  */
+/** The zone the administrator's browser reports when Web Chat joins. */
+const ADMIN_ZONE = 'America/Halifax';
+
 export async function playgroundDriver(): Promise<ChannelDriver> {
   const t = await startPlaygroundApp();
   const adminClient = await openConversation(t.playgroundUrl, `dl_admin_${randomUUID().replace(/-/g, '').slice(0, 16)}`);
@@ -36,8 +39,9 @@ export async function playgroundDriver(): Promise<ChannelDriver> {
     ).map((a) => ({
       label: a.title,
       action: a.verb,
-      press: async (reason?: string) => {
-        await client.post({ type: 'message', value: { ...a.data, ...(reason !== undefined ? { reason } : {}) } });
+      // Web Chat sends the card's inputs along with the button's data.
+      press: async (inputs?: Record<string, string>) => {
+        await client.post({ type: 'message', value: { ...a.data, ...inputs } });
       },
     }));
     return { id: activity.id, text: plainText(activity), buttons };
@@ -48,7 +52,7 @@ export async function playgroundDriver(): Promise<ChannelDriver> {
   await staffClient.post({ type: 'event', name: 'webchat/join', value: {} });
   await staff.sees(/staff side of the onboarding assistant/);
   await staff.mark();
-  await adminClient.post({ type: 'event', name: 'webchat/join', value: { timeZone: 'America/Halifax' } });
+  await adminClient.post({ type: 'event', name: 'webchat/join', value: { timeZone: ADMIN_ZONE } });
   await admin.sees(/four steps/);
 
   return {
@@ -60,7 +64,12 @@ export async function playgroundDriver(): Promise<ChannelDriver> {
     },
     adminClicks: (wanted) => admin.click(wanted),
     adminSees: (pattern) => admin.sees(pattern),
-    staffClicks: (label, reason) => staff.click(label, reason),
+    adminTimeZone: ADMIN_ZONE,
+    async staffSays(text) {
+      await staff.mark();
+      await staffClient.post({ type: 'message', text });
+    },
+    staffClicks: (label, inputs) => staff.click(label, inputs),
     staffSees: (pattern) => staff.sees(pattern),
     close: () => t.close(),
   };

@@ -1,4 +1,17 @@
-import { blockAction, elementsIn, messageEvent, postEvent, postPayload, startSlackTestApp, STAFF_1, STAFF_CHANNEL, viewSubmission, type SlackUser } from '../slack/helpers.ts';
+import {
+  appMentionEvent,
+  blockAction,
+  elementsIn,
+  messageEvent,
+  postEvent,
+  postPayload,
+  startSlackTestApp,
+  STAFF_1,
+  STAFF_CHANNEL,
+  stateFor,
+  viewSubmission,
+  type SlackUser,
+} from '../slack/helpers.ts';
 import type { SlackCall } from '../slack/fake-slack.ts';
 import { Transcript, waitUntil, type ChannelDriver, type Entry } from './driver.ts';
 
@@ -9,6 +22,8 @@ import { Transcript, waitUntil, type ChannelDriver, type Entry } from './driver.
  */
 const ADMIN: SlackUser = { id: 'UADMIN', name: 'amelie' };
 const DM = 'DADMIN';
+/** What Slack's users.info reports for the administrator (until it is read, the default zone). */
+const ADMIN_ZONE = 'America/Toronto';
 
 const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
@@ -24,9 +39,12 @@ export async function slackDriver(): Promise<ChannelDriver> {
       .map((found) => ({
         label: String((found.element['text'] as { text?: unknown } | undefined)?.text ?? ''),
         action: String(found.value['action'] ?? ''),
-        press: async (reason?: string) => {
+        press: async (inputs?: Record<string, string>) => {
+          const { reason, ...fields } = inputs ?? {};
           const opened = s.fake.ok('views.open').length;
-          const res = await postPayload(s, blockAction({ user, found, channel, messageTs: id }));
+          // A form posted as a message: Slack sends its inputs' values (typed over initial ones) with the click.
+          const state = Object.keys(fields).length > 0 ? stateFor(call.params['blocks'], fields) : undefined;
+          const res = await postPayload(s, blockAction({ user, found, channel, messageTs: id, ...(state ? { state } : {}) }));
           if (res.status !== 200) throw new Error(`Slack click: ${res.status}`);
           if (reason === undefined) return;
           // Reject / request changes: Slack opens the reason modal; staff type and send it.
@@ -64,7 +82,13 @@ export async function slackDriver(): Promise<ChannelDriver> {
     },
     adminClicks: (wanted) => admin.click(wanted),
     adminSees: (pattern) => admin.sees(pattern),
-    staffClicks: (label, reason) => staff.click(label, reason),
+    adminTimeZone: ADMIN_ZONE,
+    async staffSays(text) {
+      await staff.mark();
+      const res = await postEvent(s, appMentionEvent({ user: STAFF_1, channel: STAFF_CHANNEL, text }));
+      if (res.status !== 200) throw new Error(`Slack mention: ${res.status}`);
+    },
+    staffClicks: (label, inputs) => staff.click(label, inputs),
     staffSees: (pattern) => staff.sees(pattern),
     close: () => s.close(),
   };

@@ -9,7 +9,13 @@ import { cardActions, Transcript, type ChannelDriver, type Entry, type Pressable
  * with “use this channel for approvals” and see what is posted or updated there.
  */
 const STAFF_CHANNEL = '19:approvals@thread.tacv2';
-const ADA = { from: { id: '29:user-ada', aadObjectId: 'aad-ada', name: 'Ada Admin' }, conversation: { id: 'a:personal-ada', conversationType: 'personal', tenantId: 'tenant-1' } };
+/** Ada's Teams client reports her zone in its `clientInfo` entity. */
+const ADMIN_ZONE = 'America/Edmonton';
+const ADA = {
+  from: { id: '29:user-ada', aadObjectId: 'aad-ada', name: 'Ada Admin' },
+  conversation: { id: 'a:personal-ada', conversationType: 'personal', tenantId: 'tenant-1' },
+  entities: [{ type: 'clientInfo', locale: 'en-CA', country: 'CA', platform: 'Web', timezone: ADMIN_ZONE }],
+};
 const SAM = { from: { id: '29:staff-sam', aadObjectId: 'aad-sam', name: 'Sam Staff' }, conversation: { id: `${STAFF_CHANNEL};messageid=1700`, conversationType: 'channel', isGroup: true, tenantId: 'tenant-1' } };
 
 type Who = typeof ADA | typeof SAM;
@@ -31,9 +37,9 @@ export async function teamsDriver(): Promise<ChannelDriver> {
       cardActions(card, 'Action.Execute').map((a) => ({
         label: a.title,
         action: a.verb,
-        press: async (reason?: string) => {
-          // Teams merges the card's inputs (the reason) into the action's data.
-          const data = { ...a.data, ...(reason !== undefined ? { reason } : {}) };
+        press: async (inputs?: Record<string, string>) => {
+          // Teams merges the card's inputs (the reason, a form's fields) into the action's data.
+          const data = { ...a.data, ...inputs };
           const where =
             activityId && who === SAM ? { ...SAM, conversation: { ...SAM.conversation, id: `${STAFF_CHANNEL};messageid=${activityId}` }, replyToId: activityId } : who;
           const res = await postActivity(t.messagesUrl, makeExecute(connector.url, a.verb, data, where));
@@ -89,7 +95,12 @@ export async function teamsDriver(): Promise<ChannelDriver> {
     },
     adminClicks: (wanted) => admin.click(wanted),
     adminSees: (pattern) => admin.sees(pattern),
-    staffClicks: (label, reason) => staff.click(label, reason),
+    adminTimeZone: ADMIN_ZONE,
+    async staffSays(text) {
+      await staff.mark();
+      await say(SAM, `<at>Onboarding</at> ${text}`);
+    },
+    staffClicks: (label, inputs) => staff.click(label, inputs),
     staffSees: (pattern) => staff.sees(pattern),
     async close() {
       await t.close();

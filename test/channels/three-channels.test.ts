@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { ChannelDriver } from './driver.ts';
 import { playgroundDriver } from './playground-driver.ts';
-import { activationAndProgramScenario, organizationScenario } from './scenario.ts';
+import { activationAndProgramScenario, organizationScenario, sessionAccessAndPlatformScenario } from './scenario.ts';
 import { slackDriver } from './slack-driver.ts';
 import { teamsDriver } from './teams-driver.ts';
 
@@ -28,5 +28,9 @@ describe.each([
 
   it('activates by the emailed link and registers a program that staff approve', async () => {
     await activationAndProgramScenario(d);
+  }, 60_000);
+
+  it('books a session shown in the administrator’s zone, requests access, staff grant it, the platform registration completes', async () => {
+    await sessionAccessAndPlatformScenario(d);
   }, 60_000);
 });

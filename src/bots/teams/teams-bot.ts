@@ -204,8 +204,20 @@ function speakerOf(activity: Activity): Speaker {
     externalId: activity.from.aadObjectId ?? activity.from.id,
     displayName: activity.from.name ?? '',
     locale: activity.locale,
-    timeZone: activity.localTimezone,
+    timeZone: activity.localTimezone ?? clientInfoZone(activity),
   };
+}
+
+/**
+ * Teams clients also report the user's zone in a `clientInfo` entity (`timezone`), which
+ * some clients send where `localTimezone` is missing. The service keeps only real IANA zones.
+ */
+function clientInfoZone(activity: Activity): string | undefined {
+  for (const entity of activity.entities ?? []) {
+    const zone = (entity as { type?: unknown; timezone?: unknown }).timezone;
+    if (entity.type === 'clientInfo' && typeof zone === 'string' && zone) return zone;
+  }
+  return undefined;
 }
 
 function conversationOf(activity: Activity): Conversation {
