@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 /**
  * A minimal fake Slack Web API on 127.0.0.1 for the benchmark (the idea of
  * test/slack/fake-slack.ts, without recording every call: a load run makes thousands).
- * Answers auth.test and the methods the assistant calls; hands every chat.postMessage
+ * Answers auth.test and the methods the assistant calls (users.info too); hands every chat.postMessage
  * to `onPost` as it arrives; counts calls per method.
  */
 export type BenchFakeSlack = {
@@ -48,6 +48,14 @@ export async function startBenchFakeSlack(): Promise<BenchFakeSlack> {
         return { ok: true, view: { id: `V${++seq}` } };
       case 'conversations.members':
         return { ok: true, members: [], response_metadata: { next_cursor: '' } };
+      case 'users.info': {
+        // The adapter names people and reads their zone from here (cached per user for an hour).
+        const id = params.get('user') ?? '';
+        return {
+          ok: true,
+          user: { id, name: id.toLowerCase(), real_name: id, tz: 'America/Toronto', locale: 'en-US', profile: { real_name: id, display_name: '' } },
+        };
+      }
       default:
         return { ok: false, error: 'unknown_method' };
     }

@@ -5,6 +5,10 @@
  * manifest; then set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET from the app's pages.
  *
  * `--check` only validates the committed manifest (placeholder URLs allowed).
+ *
+ * `--socket-mode` (or SLACK_APP_TOKEN set) prints it for Socket Mode instead: no request
+ * URLs, so no PUBLIC_URL needed; then create an app-level token with `connections:write`
+ * and set SLACK_APP_TOKEN (see the README).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -47,11 +51,27 @@ export function withPublicUrl(manifest: unknown, publicUrl: string): Obj {
   return copy;
 }
 
+/** A copy of the manifest for Socket Mode: Slack sends everything over the app's WebSocket, so no request URLs. */
+export function withSocketMode(manifest: unknown): Obj {
+  const copy = structuredClone(manifest);
+  if (!isObj(copy)) throw new Error('the manifest is not a JSON object');
+  const events = at(copy, 'settings.event_subscriptions');
+  const interactivity = at(copy, 'settings.interactivity');
+  const commands = at(copy, 'features.slash_commands');
+  if (isObj(events)) delete events['request_url'];
+  if (isObj(interactivity)) delete interactivity['request_url'];
+  if (Array.isArray(commands)) for (const command of commands) if (isObj(command)) delete command['url'];
+  const settings = at(copy, 'settings');
+  if (isObj(settings)) settings['socket_mode_enabled'] = true;
+  return copy;
+}
+
 /**
  * The required keys and values of the manifest this app relies on; returns the problems
  * (empty when it is fine). With `publicUrl`, every request URL must point at it over HTTPS.
+ * With `socketMode`, Socket Mode must be on and request URLs are not needed.
  */
-export function validateManifest(manifest: unknown, options: { publicUrl?: string } = {}): string[] {
+export function validateManifest(manifest: unknown, options: { publicUrl?: string; socketMode?: boolean } = {}): string[] {
   const problems: string[] = [];
   const text = (key: string, max: number, min = 1) => {
     const v = at(manifest, key);
@@ -67,6 +87,7 @@ export function validateManifest(manifest: unknown, options: { publicUrl?: strin
     if (!Array.isArray(v) || missing.length > 0) problems.push(`${key}: missing ${missing.join(', ') || 'the list'}`);
   };
   const url = (key: string, value: unknown) => {
+    if (options.socketMode) return;
     if (typeof value !== 'string' || !URL.canParse(value)) {
       problems.push(`${key}: a URL is required`);
       return;
@@ -99,7 +120,11 @@ export function validateManifest(manifest: unknown, options: { publicUrl?: strin
   includes('settings.event_subscriptions.bot_events', REQUIRED_EVENTS);
   isTrue('settings.interactivity.is_enabled');
   url('settings.interactivity.request_url', at(manifest, 'settings.interactivity.request_url'));
-  if (at(manifest, 'settings.socket_mode_enabled') === true) problems.push('settings.socket_mode_enabled: this app receives HTTP requests (set it to false)');
+  if (options.socketMode) {
+    if (at(manifest, 'settings.socket_mode_enabled') !== true) problems.push('settings.socket_mode_enabled: must be true for Socket Mode');
+  } else if (at(manifest, 'settings.socket_mode_enabled') === true) {
+    problems.push('settings.socket_mode_enabled: this app receives HTTP requests (set it to false, or use --socket-mode)');
+  }
   return problems;
 }
 
@@ -113,8 +138,11 @@ export function main(argv: readonly string[], env: Record<string, string | undef
     return problems.length ? 1 : 0;
   }
   let publicUrl: string;
+  let socketMode: boolean;
   try {
-    publicUrl = parseConfig(env).publicUrl;
+    const config = parseConfig(env);
+    publicUrl = config.publicUrl;
+    socketMode = argv.includes('--socket-mode') || Boolean(config.slack.appToken);
   } catch (error) {
     if (error instanceof ConfigError) {
       out.error(error.message);
@@ -122,11 +150,11 @@ export function main(argv: readonly string[], env: Record<string, string | undef
     }
     throw error;
   }
-  if (!env['PUBLIC_URL']) out.error(`PUBLIC_URL is not set: using ${publicUrl}, which Slack cannot reach.`);
-  const manifest = withPublicUrl(template, publicUrl);
-  const problems = validateManifest(manifest, { publicUrl });
+  if (!socketMode && !env['PUBLIC_URL']) out.error(`PUBLIC_URL is not set: using ${publicUrl}, which Slack cannot reach.`);
+  const manifest = socketMode ? withSocketMode(template) : withPublicUrl(template, publicUrl);
+  const problems = validateManifest(manifest, socketMode ? { socketMode } : { publicUrl });
   if (problems.length > 0) {
-    out.error(`The Slack manifest is not valid (PUBLIC_URL=${publicUrl}):\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    out.error(`The Slack manifest is not valid (${socketMode ? 'Socket Mode' : `PUBLIC_URL=${publicUrl}`}):\n${problems.map((p) => `  ${p}`).join('\n')}`);
     return 1;
   }
   const json = `${JSON.stringify(manifest, null, 2)}\n`;

@@ -84,6 +84,7 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
     store,
     clock,
     pollMs: overrides.outboxPollMs ?? 1000,
+    leaseMs: config.outboxLeaseSeconds * 1000,
     handlers: {
       email: emailHandler({ transport: mail, from: parseMailFrom(config.mailFrom) }),
       // Staff cards and news for administrators, delivered by whichever channels are
@@ -133,8 +134,9 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
     }),
   );
 
-  // Slack at /slack/events when a bot token and signing secret are configured.
-  mountSlack(app, { slack: config.slack, logLevel: config.logLevel, core, store, dispatcher, worker, clock });
+  // Slack at /slack/events when a bot token and signing secret are configured, or over
+  // Socket Mode (connected below) with an app-level token.
+  const slack = mountSlack(app, { slack: config.slack, logLevel: config.logLevel, core, store, dispatcher, worker, clock });
 
   // Microsoft Teams at /api/messages (auth off without MicrosoftAppId: local use only).
   const teams = createTeamsEndpoint({
@@ -192,6 +194,20 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
     s.once('error', reject);
   });
   if (config.outboxWorker) worker.start();
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  try {
+    // Socket Mode: connect last, once everything an event reaches is running.
+    await slack?.start();
+  } catch (error) {
+    await closeServer();
+    await worker.stop();
+    await mail.close();
+    throw error;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
@@ -204,10 +220,9 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
     core,
     dispatcher,
     async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      // Stop taking Slack events first (Socket Mode), then requests.
+      await slack?.stop();
+      await closeServer();
       await worker.stop();
       await mail.close();
       await store.close();

@@ -52,6 +52,7 @@ const envSchema = z.object({
   STAFF_TIME_ZONE: z.string().default('America/Toronto'),
   /** The delivery worker; set to `false` on instances that should only serve requests. */
   OUTBOX_WORKER: z.enum(['true', 'false']).default('true').transform((s) => s === 'true'),
+  OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   // Microsoft Teams (Bot Framework). With no app id the endpoint runs with auth off (local only).
   MicrosoftAppId: optionalString,
   MicrosoftAppPassword: optionalString,
@@ -68,8 +69,8 @@ const envSchema = z.object({
   SLACK_SUPPORT_USERS: csv,
   /** Base URL of the Slack Web API (tests, proxies). Default https://slack.com/api/. */
   SLACK_API_URL: z.url({ protocol: /^https?$/ }).optional(),
-  /** App-level token for Socket Mode (no public URL needed). */
-  SLACK_APP_TOKEN: optionalString,
+  /** App-level token for Socket Mode (no public URL needed; SLACK_SIGNING_SECRET then optional). */
+  SLACK_APP_TOKEN: optionalString.refine((s) => s === undefined || s.startsWith('xapp-'), 'must be an app-level token (xapp-…)'),
   /** `true` serves the Web Chat playground even when Slack or Teams credentials are set. */
   PLAYGROUND: z.enum(['true', 'false', 'auto']).default('auto'),
 });
@@ -89,6 +90,8 @@ export type Config = {
   readonly supportIds: readonly string[];
   readonly staffToken: string | undefined;
   readonly outboxWorker: boolean;
+  /** How long a claimed outbox row stays with the instance that claimed it (then another may take it). */
+  readonly outboxLeaseSeconds: number;
   readonly quietHours: string;
   readonly maxNudges: number;
   readonly staffTimeZone: string;
@@ -139,6 +142,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     supportIds: [...e.SUPPORT_IDS, ...e.SLACK_SUPPORT_USERS.map((id) => `slack:${id}`)],
     staffToken: e.STAFF_TOKEN,
     outboxWorker: e.OUTBOX_WORKER,
+    outboxLeaseSeconds: e.OUTBOX_LEASE_SECONDS,
     quietHours: e.QUIET_HOURS,
     maxNudges: e.MAX_NUDGES,
     staffTimeZone: e.STAFF_TIME_ZONE,

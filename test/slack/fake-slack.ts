@@ -5,6 +5,9 @@ import type { AddressInfo } from 'node:net';
  * A fake Slack Web API on 127.0.0.1: answers the methods the assistant calls, records every
  * call (form-encoded bodies, with `blocks`/`view` JSON strings decoded), hosts `response_url`
  * and can answer the next calls to a method with an error (e.g. 429 with Retry-After).
+ * `users.info` answers from `users` (set by tests), else with a profile derived from the id
+ * that names the person by their id in Toronto, as the adapter did before it read profiles.
+ * `apps.connections.open` (Socket Mode) answers `socketUrl` when a test sets it.
  */
 
 export type SlackCall = {
@@ -14,7 +17,22 @@ export type SlackCall = {
   /** The HTTP status the fake answered, and its JSON (e.g. the `ts` of a posted message). */
   status: number;
   response?: Record<string, unknown>;
+  /** The bearer token of the call (bot token, or the app-level token for apps.connections.open). */
+  token?: string | undefined;
   at: number;
+};
+
+/** What `users.info` says of one user; unset fields come from the default profile. */
+export type FakeSlackUser = {
+  /** The handle (legacy `name`). */
+  name?: string;
+  realName?: string;
+  /** The name the person chose; empty for many people. */
+  displayName?: string;
+  tz?: string;
+  locale?: string;
+  /** Answer `{ ok: false, error }` instead (e.g. `missing_scope`, `user_not_found`). */
+  error?: string;
 };
 
 type Failure = { status: number; retryAfter?: number | undefined; error?: string | undefined };
@@ -33,6 +51,10 @@ export type FakeSlack = {
   failNext(method: string, failure: Failure, times?: number): void;
   /** Members answered by conversations.members. */
   members: string[];
+  /** Profiles answered by users.info, by user id. */
+  readonly users: Map<string, FakeSlackUser>;
+  /** The WebSocket URL apps.connections.open hands out (Socket Mode); unset: `invalid_auth`. */
+  socketUrl: string | undefined;
   close(): Promise<void>;
 };
 
@@ -72,6 +94,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const posted = new Set<string>();
   let seq = 0;
   const members: string[] = [];
+  const users = new Map<string, FakeSlackUser>();
+  const state: { socketUrl: string | undefined } = { socketUrl: undefined };
   const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
 
   function answer(method: string, params: Record<string, unknown>): Record<string, unknown> {
@@ -93,9 +117,38 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return { ok: true, view: { id: `V${++seq}`, ...(typeof params['view'] === 'object' ? (params['view'] as object) : {}) } };
       case 'conversations.members':
         return { ok: true, members, response_metadata: { next_cursor: '' } };
+      case 'users.info':
+        return userInfo(String(params['user'] ?? ''), params['include_locale'] === true || params['include_locale'] === 'true');
+      case 'apps.connections.open':
+        return state.socketUrl ? { ok: true, url: state.socketUrl } : { ok: false, error: 'invalid_auth' };
       default:
         return { ok: false, error: 'unknown_method' };
     }
+  }
+
+  /** Shaped like Slack's answer (fewer fields); `locale` only when asked for, as Slack does. */
+  function userInfo(id: string, withLocale: boolean): Record<string, unknown> {
+    if (!/^[UW][A-Z0-9]+$/.test(id)) return { ok: false, error: 'user_not_found' };
+    const u = users.get(id) ?? {};
+    if (u.error) return { ok: false, error: u.error };
+    const realName = u.realName ?? id;
+    const tz = u.tz ?? 'America/Toronto';
+    return {
+      ok: true,
+      user: {
+        id,
+        team_id: 'T0TEST',
+        name: u.name ?? id.toLowerCase(),
+        deleted: false,
+        real_name: realName,
+        tz,
+        tz_label: tz,
+        tz_offset: 0,
+        is_bot: false,
+        ...(withLocale ? { locale: u.locale ?? 'en-US' } : {}),
+        profile: { real_name: realName, display_name: u.displayName ?? '', real_name_normalized: realName, display_name_normalized: u.displayName ?? '' },
+      },
+    };
   }
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -109,16 +162,17 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return;
       }
       const method = url.pathname.replace(/^\/api\//, '');
+      const token = /^Bearer (.+)$/.exec(req.headers['authorization'] ?? '')?.[1] ?? (typeof params['token'] === 'string' ? params['token'] : undefined);
       const failure = failures.get(method)?.shift();
       if (failure) {
-        calls.push({ method, params, status: failure.status, at: Date.now() });
+        calls.push({ method, params, status: failure.status, token, at: Date.now() });
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (failure.retryAfter !== undefined) headers['retry-after'] = String(failure.retryAfter);
         res.writeHead(failure.status, headers).end(JSON.stringify({ ok: false, error: failure.error ?? 'ratelimited' }));
         return;
       }
       const response = answer(method, params);
-      calls.push({ method, params, status: 200, response, at: Date.now() });
+      calls.push({ method, params, status: 200, response, token, at: Date.now() });
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(response));
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
@@ -135,6 +189,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     apiUrl: `${base}/api/`,
     calls,
     members,
+    users,
+    get socketUrl() {
+      return state.socketUrl;
+    },
+    set socketUrl(url) {
+      state.socketUrl = url;
+    },
     responseUrl: (id) => `${base}/response/${id}`,
     ok,
     async waitFor(method, where, count = 1, timeoutMs = 8000) {

@@ -33,6 +33,10 @@ const FAST_RETRIES = { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 10 };
 
 export async function startSlackTestApp(): Promise<SlackTestApp> {
   const fake = await startFakeSlack();
+  // Staff and support chose their handle as display name (“Approved by sam.staff”); support works from Halifax.
+  fake.users.set(STAFF_1.id, { name: STAFF_1.name, realName: 'Sam Stafford', displayName: STAFF_1.name });
+  fake.users.set(STAFF_2.id, { name: STAFF_2.name, realName: 'Sky Stewart', displayName: STAFF_2.name });
+  fake.users.set(SUPPORT.id, { name: SUPPORT.name, realName: 'Sue Porter', displayName: SUPPORT.name, tz: 'America/Halifax', locale: 'en-CA' });
   const env = {
     SLACK_BOT_TOKEN: 'xoxb-test',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,

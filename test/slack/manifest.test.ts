@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main, readTemplate, validateManifest, withPublicUrl } from '../../scripts/slack-manifest.ts';
+import { main, readTemplate, validateManifest, withPublicUrl, withSocketMode } from '../../scripts/slack-manifest.ts';
 
 /** The committed Slack app manifest and `npm run slack:manifest`. */
 
@@ -44,6 +44,24 @@ describe('Slack manifest', () => {
     expect(problems).toContain('settings.interactivity.request_url: Slack only calls https://');
     expect(validateManifest(withPublicUrl(readTemplate(), 'https://a.example.org'), { publicUrl: 'https://b.example.org' }).join('\n')).toContain('expected https://b.example.org/slack/events');
     expect(validateManifest([])).toEqual(['the manifest is not a JSON object']);
+  });
+
+  it('makes a Socket Mode manifest (no request URLs, no PUBLIC_URL needed) with --socket-mode', () => {
+    const lines = { log: [] as string[], error: [] as string[] };
+    const out = { log: (s: string) => lines.log.push(s), error: (s: string) => lines.error.push(s) };
+    expect(main(['--socket-mode'], {}, out)).toBe(0);
+    expect(lines.error).toEqual([]);
+    const manifest = JSON.parse(lines.log.join('\n')) as Record<string, unknown>;
+    expect(validateManifest(manifest, { socketMode: true })).toEqual([]);
+    expect((manifest['settings'] as Record<string, unknown>)['socket_mode_enabled']).toBe(true);
+    expect(JSON.stringify(manifest)).not.toMatch(/request_url|"url"/);
+    // The HTTP checks refuse it, and the Socket Mode checks refuse the HTTP manifest.
+    expect(validateManifest(withSocketMode(readTemplate())).join('\n')).toMatch(/socket_mode_enabled/);
+    expect(validateManifest(readTemplate(), { socketMode: true })).toEqual(['settings.socket_mode_enabled: must be true for Socket Mode']);
+    // An app-level token in the environment asks for it too.
+    const fromEnv = { log: [] as string[], error: [] as string[] };
+    expect(main([], { SLACK_APP_TOKEN: 'xapp-1-A0-1-x' }, { log: (s) => fromEnv.log.push(s), error: (s) => fromEnv.error.push(s) })).toBe(0);
+    expect(fromEnv.log.join('\n')).toContain('"socket_mode_enabled": true');
   });
 
   it('npm run slack:manifest prints it on stdout', () => {

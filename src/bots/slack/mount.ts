@@ -11,7 +11,8 @@ import type { SlackMessageRef } from './slack-delivery.ts';
 /**
  * Wires the Slack channel into the assistant: the endpoint on the app's express server,
  * its delivery in the dispatcher, retries deduplicated and staff cards kept in the store.
- * Does nothing (returns null) without SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.
+ * Does nothing (returns null) without SLACK_BOT_TOKEN and either SLACK_SIGNING_SECRET (HTTP)
+ * or SLACK_APP_TOKEN (Socket Mode, which the caller connects with `start()`).
  */
 export type SlackMountDeps = {
   slack: Config['slack'];
@@ -33,13 +34,13 @@ function asRef(value: unknown): SlackMessageRef | null {
 }
 
 export function mountSlack(app: Express, deps: SlackMountDeps): SlackApp | null {
-  const { botToken, signingSecret } = deps.slack;
-  if (!botToken || !signingSecret) return null;
+  const { botToken, signingSecret, appToken } = deps.slack;
+  if (!botToken || (!signingSecret && !appToken)) return null;
   const { store } = deps;
   const clock = deps.clock ?? (() => new Date());
   const slack = createSlackApp({
     core: deps.core,
-    config: { ...deps.slack, botToken, signingSecret },
+    config: { ...deps.slack, botToken },
     seen: (key) => store.recordInboundEvent(key, clock()),
     cardRefs: {
       get: async (key) => asRef(await store.getChannelMessage('slack', key)),
@@ -55,6 +56,7 @@ export function mountSlack(app: Express, deps: SlackMountDeps): SlackApp | null 
     ...(deps.retryConfig ? { retryConfig: deps.retryConfig } : {}),
   });
   deps.dispatcher.register(slack.delivery);
-  app.use(slack.router);
+  // In Socket Mode nothing comes over HTTP: /slack/events is not mounted (404).
+  if (slack.mode === 'http') app.use(slack.router);
   return slack;
 }

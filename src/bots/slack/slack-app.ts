@@ -1,4 +1,4 @@
-import { App, ExpressReceiver, LogLevel, isValidSlackRequest, webApi, type Logger, type ViewSubmitAction } from '@slack/bolt';
+import { App, ExpressReceiver, LogLevel, isValidSlackRequest, webApi, type Logger, type Receiver, type SocketModeReceiver, type ViewSubmitAction } from '@slack/bolt';
 import express, { type Request, type Router } from 'express';
 import type { Lang } from '../../domain/lang.ts';
 import { isRecord } from '../cards/inbound.ts';
@@ -17,13 +17,17 @@ import {
   type HomeView,
 } from './block-kit.ts';
 import { bodyProblem, parseAction, parseBody, parseMeta, stateValues, typedText } from './inbound.ts';
+import { createSlackProfiles } from './profiles.ts';
 import { SlackDelivery, cardKey, type SlackAddress, type SlackCardRefStore, type SlackLogger } from './slack-delivery.ts';
+import { createSocketModeReceiver, disconnect } from './socket-mode.ts';
 
 /**
  * The Slack channel: Events API, interactivity and the `/onboarding` command on one
- * endpoint, through Bolt's ExpressReceiver. Thin on purpose: it translates Slack payloads
- * into the core's `Inbound`, the core's replies into Block Kit, and acknowledges within
- * Slack's 3 seconds (heavy work happens after `ack()`). No business rule lives here.
+ * endpoint, through Bolt's ExpressReceiver, or over Socket Mode's WebSocket when an app-level
+ * token is configured (the same listeners either way). Thin on purpose: it translates Slack
+ * payloads into the core's `Inbound`, the core's replies into Block Kit, and acknowledges
+ * within Slack's 3 seconds (heavy work happens after `ack()`). No business rule lives here.
+ * People are named, and shown times in their zone, from `users.info` (see profiles.ts).
  */
 
 /** What the adapter needs of the conversation core (`ConversationCore` fits). */
@@ -33,7 +37,10 @@ export type SlackCore = {
 
 export type SlackConfig = {
   botToken: string;
-  signingSecret: string;
+  /** Checks HTTP requests; not needed in Socket Mode. */
+  signingSecret?: string | undefined;
+  /** App-level token (`xapp-…`): when set, Socket Mode instead of the HTTP endpoint. */
+  appToken?: string | undefined;
   /** Web API base (tests, proxies); default https://slack.com/api/. */
   apiUrl?: string | undefined;
   /** Channel id where submissions are posted for approval (unless one was claimed). */
@@ -81,10 +88,16 @@ export type SlackAppOptions = {
 };
 
 export type SlackApp = {
-  /** POST `/slack/events`: mount it on the app's express server. */
+  /** How Slack reaches the app: the HTTP endpoint, or Socket Mode's WebSocket. */
+  mode: 'http' | 'socket';
+  /** POST `/slack/events`: mount it on the app's express server (empty in Socket Mode). */
   router: Router;
   delivery: SlackDelivery;
   app: App;
+  /** Socket Mode: opens the WebSocket (resolves once Slack said hello). Nothing to do over HTTP. */
+  start(): Promise<void>;
+  /** Socket Mode: closes the WebSocket. Nothing to do over HTTP (the server closes). */
+  stop(): Promise<void>;
 };
 
 const DEFAULT_RETRIES: webApi.RetryOptions = { retries: 4, factor: 2, minTimeout: 1000, maxTimeout: 30_000 };
@@ -113,6 +126,7 @@ const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 /** Slack DM channel ids start with D. */
 const isDm = (channel: string) => channel.startsWith('D');
 
+/** Who sent an interactive payload, named as the payload names them (before `users.info`). */
 function speakerOf(user: unknown): Speaker | null {
   if (!isRecord(user) || !str(user['id'])) return null;
   const name = str(user['name']) ? user['name'] : str(user['username']) ? user['username'] : user['id'];
@@ -152,6 +166,10 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     logger,
   };
   const client = new webApi.WebClient(config.botToken, clientOptions);
+  // Names, time zones and locales from users.info; any failure leaves the payload's name.
+  const profiles = createSlackProfiles({ lookup: (user) => client.users.info({ user, include_locale: true }), log });
+  /** A Slack user as the core should know them: `name` (from the payload) until users.info says better. */
+  const speakerFor = (user: string, name: string = user) => profiles.enrich({ channel: 'slack', externalId: user, displayName: name });
 
   const staffChannel = async () => (await options.staffChannelStore?.get()) ?? config.staffChannel;
   const delivery = new SlackDelivery({
@@ -169,56 +187,21 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       for (const message of outgoing) if (message.to === 'staff') await delivery.postToStaff(message.replies, message.cardFor);
     });
 
-  // ------------------------------------------------------------------ the endpoint
+  // ------------------------------------------------------------------ how Slack reaches us
 
-  const router = express.Router();
-  // Before Bolt: authenticity first (401), then the shape (400), so a malformed body is
-  // refused before anything is recorded. Bolt then reads the same raw body and checks again.
-  router.post(path, express.raw({ type: () => true, limit: '1mb' }), (req, res, next) => {
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const text = raw.toString('utf8');
-    const signature = req.get('x-slack-signature');
-    const timestamp = req.get('x-slack-request-timestamp');
-    const authentic =
-      str(signature) &&
-      str(timestamp) &&
-      isValidSlackRequest({ signingSecret: config.signingSecret, body: text, headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': Number(timestamp) } });
-    if (!authentic) {
-      res.status(401).end();
-      return;
-    }
-    let body: unknown;
-    let problem: string | null;
-    try {
-      body = parseBody(text, req.get('content-type'));
-      problem = bodyProblem(body);
-    } catch {
-      problem = 'the body is not valid JSON';
-    }
-    if (problem) {
-      log('warn', `slack: refused a request: ${problem}`);
-      res.status(400).json({ error: 'BadRequest', message: problem });
-      return;
-    }
-    if (isRecord(body) && body['type'] === 'app_rate_limited') {
-      // Slack dropped events for a minute; nothing to answer but 200 (Bolt does not know this type).
-      log('warn', `slack: Slack rate-limited events to this app (minute ${String(body['minute_rate_limited'] ?? '?')})`);
-      res.status(200).end();
-      return;
-    }
-    // Bolt reads `rawBody` when a host has read the stream already.
-    (req as Request & { rawBody?: Buffer }).rawBody = raw;
-    next();
-  });
-
-  const receiver = new ExpressReceiver({
-    signingSecret: config.signingSecret,
-    endpoints: path,
-    // Acknowledge as soon as `ack()` is called; the listener goes on after the response.
-    processBeforeResponse: false,
-    router,
-    logger,
-  });
+  let router: Router;
+  let receiver: Receiver;
+  let socket: SocketModeReceiver | undefined;
+  if (config.appToken) {
+    // Socket Mode: nothing arrives over HTTP, so the router stays empty (/slack/events is 404).
+    router = express.Router();
+    socket = createSocketModeReceiver({ appToken: config.appToken, apiUrl: clientOptions.slackApiUrl ?? 'https://slack.com/api/', logger, log });
+    receiver = socket;
+  } else if (config.signingSecret) {
+    ({ router, receiver } = httpReceiver(config.signingSecret, path, logger, log));
+  } else {
+    throw new Error('Slack needs a signing secret (HTTP) or an app-level token (Socket Mode)');
+  }
 
   // auth.test once: Bolt uses the bot's ids to ignore its own messages. If Slack cannot
   // answer it, the request goes on without them (the listeners skip bot messages anyway)
@@ -264,7 +247,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   }
 
   async function buildHome(user: string, conversation: Conversation): Promise<{ view: HomeView; lang: Lang }> {
-    const turn = await core.handle({ channel: 'slack', externalId: user, displayName: user }, conversation, { kind: 'action', action: 'status', data: {} });
+    const turn = await core.handle(await speakerFor(user), conversation, { kind: 'action', action: 'status', data: {} });
     return { view: homeView(turn.replies, turn.lang), lang: turn.lang };
   }
 
@@ -278,7 +261,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     if (!str(user) || !str(channel)) return;
     const text = typedText(m['text']);
     if (!text || !(await firstTime(`event:${body.event_id}`))) return;
-    const turn = await core.handle({ channel: 'slack', externalId: user, displayName: user }, dmConversation(channel, user), { kind: 'text', text });
+    const turn = await core.handle(await speakerFor(user), dmConversation(channel, user), { kind: 'text', text });
     await finish(turn, { channel });
   });
 
@@ -291,7 +274,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     const text = typedText(raw);
     const channel = event.channel;
     if (!text || isDm(channel) || !(await firstTime(`event:${body.event_id}`))) return;
-    const turn = await core.handle({ channel: 'slack', externalId: user, displayName: user }, roomConversation(channel), { kind: 'text', text });
+    const turn = await core.handle(await speakerFor(user), roomConversation(channel), { kind: 'text', text });
     await finish(turn, { channel, threadTs: event.thread_ts ?? event.ts }, channel);
   });
 
@@ -340,12 +323,12 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         await client.views.open({ trigger_id: triggerId, view: reasonModal({ submissionId, outcome, channel: replyTo, ts: messageTs ?? '' }, staffLang) });
         return;
       }
-      const turn = await core.handle(speaker, conversation, { kind: 'action', action: 'decide', data });
+      const turn = await core.handle(await profiles.enrich(speaker), conversation, { kind: 'action', action: 'decide', data });
       await afterDecision(turn, { channel: replyTo, ts: messageTs, user, submissionId });
       return;
     }
 
-    const turn = await core.handle(speaker, conversation, { kind: 'action', action: clicked.action, data });
+    const turn = await core.handle(await profiles.enrich(speaker), conversation, { kind: 'action', action: clicked.action, data });
     if (clicked.action === 'openSection' && triggerId) {
       const form = turn.replies.find((r): r is Reply & { type: 'form' } => r.type === 'form');
       if (form) {
@@ -401,7 +384,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     const conversation = channel === user ? { channel: 'slack', id: user, personal: true } : isDm(channel) ? dmConversation(channel, user) : roomConversation(channel);
     const target: Target = conversation.personal ? { channel } : { channel, ephemeralTo: user };
 
-    const pending = core.handle(speaker, conversation, inbound);
+    // The profile lookup counts towards the deadline: it is bounded by its own timeout.
+    const pending = profiles.enrich(speaker).then((who) => core.handle(who, conversation, inbound));
     const turn = await within(pending, ackDeadlineMs);
     if (turn) {
       const form = turn.replies.find((r) => r.type === 'form');
@@ -430,7 +414,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     const reason = stateValues(view.state)[REASON_BLOCK_ID];
     const conversation = isDm(channel) ? dmConversation(channel, speaker.externalId) : roomConversation(channel);
     try {
-      const turn = await core.handle(speaker, conversation, { kind: 'action', action: 'decide', data: { submissionId, outcome: meta['outcome'], reason } });
+      const turn = await core.handle(await profiles.enrich(speaker), conversation, { kind: 'action', action: 'decide', data: { submissionId, outcome: meta['outcome'], reason } });
       await afterDecision(turn, { channel, ts: str(meta['ts']) ? meta['ts'] : undefined, user: speaker.externalId, submissionId });
     } catch (error) {
       failed('a decision with a reason')(error);
@@ -450,7 +434,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       const query = typedText(command.text);
       // `/onboarding` alone: my status; `/onboarding help`; anything else is looked up.
       const text = !query ? 'status' : /^(help|aide|\?|status|statut|[ée]tat)(\s|$)/i.test(query) ? query : `status ${query}`;
-      const speaker: Speaker = { channel: 'slack', externalId: command.user_id, displayName: command.user_name || command.user_id };
+      const speaker = await speakerFor(command.user_id, command.user_name || command.user_id);
       // The command may be typed anywhere; it never changes where the person is reached.
       const turn = await core.handle(speaker, { channel: 'slack', id: command.channel_id, personal: true }, { kind: 'text', text });
       const { text: fallback, blocks } = renderMany(turn.replies, turn.lang);
@@ -462,7 +446,77 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   });
   app.command(/^(?!\/onboarding$)/, async ({ ack }) => ack());
 
-  return { router, delivery, app };
+  return {
+    mode: socket ? 'socket' : 'http',
+    router,
+    delivery,
+    app,
+    async start() {
+      if (!socket) return;
+      // Resolves on Slack's `hello`; the client reconnects by itself afterwards.
+      await app.start();
+      log('info', 'slack: Socket Mode connected; events arrive over the WebSocket (no /slack/events endpoint)');
+    },
+    async stop() {
+      if (socket) await disconnect(socket);
+    },
+  };
+}
+
+/**
+ * The HTTP endpoint: before Bolt, authenticity (401) then the shape of the body (400), then
+ * Bolt's ExpressReceiver on the same path.
+ */
+function httpReceiver(signingSecret: string, path: string, logger: Logger, log: SlackLogger): { router: Router; receiver: ExpressReceiver } {
+  const router = express.Router();
+  // Before Bolt: authenticity first (401), then the shape (400), so a malformed body is
+  // refused before anything is recorded. Bolt then reads the same raw body and checks again.
+  router.post(path, express.raw({ type: () => true, limit: '1mb' }), (req, res, next) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const text = raw.toString('utf8');
+    const signature = req.get('x-slack-signature');
+    const timestamp = req.get('x-slack-request-timestamp');
+    const authentic =
+      str(signature) &&
+      str(timestamp) &&
+      isValidSlackRequest({ signingSecret, body: text, headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': Number(timestamp) } });
+    if (!authentic) {
+      res.status(401).end();
+      return;
+    }
+    let body: unknown;
+    let problem: string | null;
+    try {
+      body = parseBody(text, req.get('content-type'));
+      problem = bodyProblem(body);
+    } catch {
+      problem = 'the body is not valid JSON';
+    }
+    if (problem) {
+      log('warn', `slack: refused a request: ${problem}`);
+      res.status(400).json({ error: 'BadRequest', message: problem });
+      return;
+    }
+    if (isRecord(body) && body['type'] === 'app_rate_limited') {
+      // Slack dropped events for a minute; nothing to answer but 200 (Bolt does not know this type).
+      log('warn', `slack: Slack rate-limited events to this app (minute ${String(body['minute_rate_limited'] ?? '?')})`);
+      res.status(200).end();
+      return;
+    }
+    // Bolt reads `rawBody` when a host has read the stream already.
+    (req as Request & { rawBody?: Buffer }).rawBody = raw;
+    next();
+  });
+
+  const receiver = new ExpressReceiver({
+    signingSecret,
+    endpoints: path,
+    // Acknowledge as soon as `ack()` is called; the listener goes on after the response.
+    processBeforeResponse: false,
+    router,
+    logger,
+  });
+  return { router, receiver };
 }
 
 /** The staff card about a submission among a turn's outgoing messages. */
