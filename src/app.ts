@@ -19,9 +19,13 @@ import { mountSlack } from './bots/slack/mount.ts';
 import { createTeamsEndpoint } from './bots/teams/teams-bot.ts';
 import { renderHome } from './web/home-page.ts';
 import { playgroundPageRouter } from './web/playground-page.ts';
+import { WorkTracker } from './core/work-tracker.ts';
 import { mailboxRouter } from './web/mailbox-page.ts';
 import { registrationRouter } from './web/registration-pages.ts';
 import { staffRouter } from './web/staff-page.ts';
+
+/** How long a stop waits for requests and turns in progress (a deploy's grace period is longer). */
+const STOP_GRACE_MS = 10_000;
 
 export type RunningApp = {
   readonly url: string;
@@ -108,6 +112,14 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
 
   const app = express();
   app.disable('x-powered-by');
+  // Requests in progress, and turns that run after their request was answered (Slack acks
+  // first; Web Chat too): a stop waits for them before it closes the database.
+  const work = new WorkTracker();
+  const track = <T>(fn: () => Promise<T>) => work.run(fn);
+  app.use((_req, res, next) => {
+    void track(() => new Promise<void>((resolve) => res.once('close', resolve)));
+    next();
+  });
   // After every request that may have queued mail, deliver promptly instead of at the next poll.
   app.use((_req, res, next) => {
     res.on('finish', () => worker.kick());
@@ -136,7 +148,7 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
 
   // Slack at /slack/events when a bot token and signing secret are configured, or over
   // Socket Mode (connected below) with an app-level token.
-  const slack = mountSlack(app, { slack: config.slack, logLevel: config.logLevel, core, store, dispatcher, worker, clock });
+  const slack = mountSlack(app, { slack: config.slack, logLevel: config.logLevel, core, store, dispatcher, worker, clock, track });
 
   // Microsoft Teams at /api/messages (auth off without MicrosoftAppId: local use only).
   const teams = createTeamsEndpoint({
@@ -168,7 +180,7 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
 
   if (config.playground) {
     const playground = createPlayground({
-      core,
+      core: { handle: (speaker, conversation, inbound) => track(() => core.handle(speaker, conversation, inbound)) },
       refreshCard: (submissionId, lang) => core.approvalCard(submissionId, lang),
       deliver: (outgoing) => dispatcher.deliver(outgoing),
     });
@@ -199,6 +211,18 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
       server.close(() => resolve());
       server.closeAllConnections();
     });
+  /**
+   * No new connections; requests in progress (a Teams turn runs inside its request) and
+   * turns that run after their answer (Slack, Web Chat) get up to `STOP_GRACE_MS` to finish,
+   * then the keep-alive connections are closed.
+   */
+  const drain = async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const finished = await work.drain(STOP_GRACE_MS);
+    if (!finished) console.warn(`[app] stopping with ${work.size} request(s) or turn(s) still running after ${STOP_GRACE_MS} ms`);
+    server.closeAllConnections();
+    await closed;
+  };
   try {
     // Socket Mode: connect last, once everything an event reaches is running.
     await slack?.start();
@@ -208,6 +232,7 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
     await mail.close();
     throw error;
   }
+  let stopping: Promise<void> | undefined;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
@@ -219,13 +244,17 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
     worker,
     core,
     dispatcher,
-    async stop() {
-      // Stop taking Slack events first (Socket Mode), then requests.
-      await slack?.stop();
-      await closeServer();
-      await worker.stop();
-      await mail.close();
-      await store.close();
+    stop() {
+      // Once: a second call (a signal during a stop, a test's cleanup) waits for the first.
+      stopping ??= (async () => {
+        // Stop taking Slack events first (Socket Mode), then requests; let running turns finish.
+        await slack?.stop();
+        await drain();
+        await worker.stop();
+        await mail.close();
+        await store.close();
+      })();
+      return stopping;
     },
   };
 }

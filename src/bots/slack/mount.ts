@@ -23,6 +23,8 @@ export type SlackMountDeps = {
   /** The outbox worker: kicked after each turn so the mail it queued goes out at once. */
   worker?: { kick(): void };
   clock?: () => Date;
+  /** Counts turns still running after their ack, for a graceful stop. */
+  track?: <T>(work: () => Promise<T>) => Promise<T>;
   /** WebClient retries (tests make them fast). */
   retryConfig?: webApi.RetryOptions;
 };
@@ -53,6 +55,7 @@ export function mountSlack(app: Express, deps: SlackMountDeps): SlackApp | null 
     deliver: (outgoing) => deps.dispatcher.deliver(outgoing),
     afterTurn: deps.worker ? () => deps.worker?.kick() : undefined,
     logLevel: deps.logLevel,
+    ...(deps.track ? { track: deps.track } : {}),
     ...(deps.retryConfig ? { retryConfig: deps.retryConfig } : {}),
   });
   deps.dispatcher.register(slack.delivery);

@@ -74,6 +74,11 @@ export type SlackAppOptions = {
   /** Called after each turn (e.g. `worker.kick()`: deliver the mail it queued now). */
   afterTurn?: () => void;
   /**
+   * Counts each request's work until it is done, acknowledgement included or not (e.g.
+   * `WorkTracker.run`): shutdown waits for turns still running after their ack.
+   */
+  track?: <T>(work: () => Promise<T>) => Promise<T>;
+  /**
    * WebClient retries. A 429 is waited out (Retry-After) and then counts as one retry: with
    * `retries: 0` it is not retried at all. Default: 4 retries, 1 s to 30 s apart.
    */
@@ -223,6 +228,9 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     },
   });
   app.error(async (error) => log('error', `slack: ${error.message}`));
+  // Global middleware wraps every listener, which goes on after Slack has its ack.
+  const track = options.track;
+  if (track) app.use(async ({ next }) => track(next));
 
   /** True the first time Slack sends this id (events are retried by Slack; Bolt does not drop retries). */
   const firstTime = (key: string) => options.seen(`slack:${key}`);
