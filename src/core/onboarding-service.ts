@@ -43,7 +43,8 @@ import { AppError, forbidden, notFound } from './errors.ts';
 import { bookingCalendarUid } from './ics.ts';
 import { newTokenId, type LinkSigner } from './link-tokens.ts';
 import { checkPasswordStrength, hashPassword, verifyPassword } from './passwords.ts';
-import { postponeDraftReminder, scheduleSessionReminder, scheduleStateReminders } from './reminders.ts';
+import { postponeDraftReminder, resumePausedReminders, scheduleAccessRequestReminder, scheduleSessionReminder, scheduleStateReminders } from './reminders.ts';
+import { createStaffSignInLink } from './staff-sign-in.ts';
 import { GATE_TEXT, STATE_TEXT } from './status-text.ts';
 import { contextOf, initialWorkflow, stepWorkflow, type MachineAction, type MachineEvent, type StepResult } from './workflow.ts';
 
@@ -377,6 +378,8 @@ export class OnboardingService {
         const answers: JsonObject = { ...(defaults as JsonObject), programId: program.id };
         const saved = await tx.saveDraft({ id: randomUUID(), formId: 'accessRequest', entityId: programId, personId: actor.personId, answers, skipped: [], version: 0 });
         if (!saved) throw new ConcurrencyConflict('draft');
+        // Like the other forms, an access request left untouched for 3 days is nudged.
+        await scheduleAccessRequestReminder(tx, { record: await this.workflow(tx, programId), organizationId: program.organizationId, from: this.now() });
       }),
     );
     return { ok: true, view: await this.formView(actor, { formId: 'accessRequest', entityId: programId }) };
@@ -523,7 +526,7 @@ export class OnboardingService {
       await this.store.transaction(async (tx) => {
         const saved = await tx.saveDraft({ ...draft, answers, skipped: [...skipped] });
         if (!saved) throw new ConcurrencyConflict('draft');
-        await postponeDraftReminder(tx, ref.entityId, this.now());
+        await postponeDraftReminder(tx, ref.entityId, this.now(), draft.personId);
         // The name shown everywhere follows the form as it is typed.
         const nameField = ref.formId === 'organization' ? 'legalName' : ref.formId === 'program' ? 'name' : null;
         const name = nameField ? answers[nameField] : undefined;
@@ -1315,16 +1318,55 @@ export class OnboardingService {
     });
   }
 
-  /** Reminders come again from the next one due (those skipped while stopped are not sent). */
-  async resumeReminders(actor: Actor): Promise<void> {
-    await this.store.transaction(async (tx) => {
+  /**
+   * `resume reminders`: reminders come again. Each step whose nudge was held back while
+   * they were stopped gets its next nudge one delay from now (`resumedAfter`), not all the
+   * missed ones at once; `paused` says how many were held back. Nothing changes (and
+   * nothing is recorded) for someone whose reminders were not stopped.
+   */
+  async resumeReminders(actor: Actor): Promise<{ wasStopped: false } | { wasStopped: true; paused: number; resumedAfter: Date }> {
+    return this.store.transaction(async (tx) => {
+      if (!(await tx.getRemindersStoppedAt(actor.personId))) return { wasStopped: false as const };
+      const at = this.now();
       await tx.setRemindersStopped(actor.personId, null);
-      await this.audit(tx, { entityType: 'person', entityId: actor.personId, organizationId: null, actorId: actor.personId, action: 'reminders.resumed', toState: null, createdAt: this.now() });
+      const resumed = await resumePausedReminders(tx, actor.personId, at);
+      await this.audit(tx, { entityType: 'person', entityId: actor.personId, organizationId: null, actorId: actor.personId, action: 'reminders.resumed', toState: null, createdAt: at, data: { paused: resumed.count } });
+      return { wasStopped: true as const, paused: resumed.count, resumedAfter: resumed.dueAt };
     });
   }
 
   async remindersStopped(actor: Actor): Promise<boolean> {
     return (await this.store.getRemindersStoppedAt(actor.personId)) !== null;
+  }
+
+  // ------------------------------------------- staff pages
+
+  /**
+   * A one-time sign-in link to the staff pages (`/staff`), for staff only: anyone else is
+   * refused and the attempt recorded, as a refused decision is. The link is issued by the
+   * same code as the operator CLI's `staff-link` and recorded (who, when) in the audit log.
+   * The caller decides where it may be shown: only where no one else can read it.
+   */
+  async staffSignInLink(actor: Actor, where: 'direct' | 'directFromRoom'): Promise<{ ok: true; url: string; expiresAt: Date } | { ok: false; reason: 'notStaff' }> {
+    const at = this.now();
+    const event = (action: string, data: JsonObject): AuditRecord => ({ entityType: 'staff', entityId: 'staff', organizationId: null, actorId: actor.personId, action, fromState: null, toState: null, reason: null, data, createdAt: at });
+    if (!actor.isStaff) {
+      await this.store.appendAudit(event('staff.linkRefused', { reason: 'not staff', where }));
+      return { ok: false, reason: 'notStaff' };
+    }
+    return this.store.transaction(async (tx) => {
+      const link = await createStaffSignInLink(tx, this.options.signer, { personId: actor.personId, now: at, baseUrl: this.options.publicUrl });
+      await tx.appendAudit(event('staff.linkSent', { expiresAt: link.expiresAt.toISOString(), where }));
+      return { ok: true as const, url: link.url, expiresAt: link.expiresAt };
+    });
+  }
+
+  /**
+   * Whether the assistant can write to this person privately: they have written to it
+   * in a 1:1 chat, which is where their address is kept (see the conversation core).
+   */
+  async canReachPrivately(personId: string): Promise<boolean> {
+    return (await this.store.identitiesOf(personId)).some((i) => i.address !== null && typeof i.address === 'object' && !Array.isArray(i.address));
   }
 
   /**

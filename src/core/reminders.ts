@@ -21,10 +21,21 @@ import { addBusinessDays, fromWallTime, safeTimeZone, wallTime } from './zoned-t
  * nudge of the chain, at most `maxNudges` per step. The nudge rows and the completion of
  * the reminder row commit in one transaction (`StoreTx.finishOutbox`), so a nudge goes
  * out once even when a worker dies or its lease runs out mid-way.
+ *
+ * A nudge that comes due while the person has stopped reminders is not sent: its row is
+ * finished as `stopped` and, for the nudges of a step (not the day-before reminder of a
+ * session, which only makes sense on its day), a *paused* copy of it is queued, keyed by
+ * the person (`reminder:paused:<personId>:…`) and parked far in the future. `resume
+ * reminders` brings the person's paused rows back to one delay after the resume
+ * (`REMINDER_DELAYS.afterResumeMs`): each step still waiting gets its next nudge then,
+ * not a burst of everything missed, and the chain goes on from the number it stopped at.
  */
 
 export type ReminderType =
-  /** A registration form (organization, program) untouched for 3 days; pushed back when it changes. */
+  /**
+   * A form untouched for 3 days, pushed back when it changes: the organization or program
+   * registration, or the access request of step 3 (`formId: 'accessRequest'`).
+   */
   | 'draftIdle'
   /** The activation link not used after 3 days: a fresh link is sent. */
   | 'activationUnused'
@@ -49,6 +60,11 @@ export const REMINDER_DELAYS = {
   platformUnregisteredMs: 3 * DAY,
   decisionOverdueBusinessDays: 2,
   sessionTomorrowMs: DAY,
+  /**
+   * After `resume reminders`, how long until the next nudge of each step still waiting: a
+   * day, so that the person is not flooded with everything missed the moment they resume.
+   */
+  afterResumeMs: DAY,
 } as const;
 
 /** Defaults of the configuration variables. */
@@ -134,6 +150,25 @@ export function reminderKey(p: Pick<ReminderPayload, 'reminder' | 'entityId' | '
   return `reminder:${p.reminder}:${p.entityId}:${p.anchor}:${p.nudge}`;
 }
 
+/**
+ * A nudge held back while its person stopped reminders. The key starts with the person,
+ * so that `resume reminders` finds all of theirs with one prefix; one paused row per
+ * step and nudge number, since only the row of that nudge (unique itself) parks it.
+ */
+export function pausedReminderKey(personId: string, p: Pick<ReminderPayload, 'reminder' | 'entityId' | 'anchor' | 'nudge'>): string {
+  return `${pausedPrefix(personId)}${p.reminder}:${p.entityId}:${p.anchor}:${p.nudge}`;
+}
+
+function pausedPrefix(personId: string): string {
+  return `reminder:paused:${personId}:`;
+}
+
+/** Where paused rows wait: far enough that no worker claims them until a resume moves them. */
+export const PAUSED_UNTIL = new Date('9999-01-01T00:00:00.000Z');
+
+/** Reminders that form a chain of nudges about a step, paused (not dropped) by `stop reminders`. */
+const PAUSABLE: ReadonlySet<ReminderType> = new Set(['draftIdle', 'activationUnused', 'noSessionBooked', 'platformUnregistered']);
+
 /** Queues one reminder row; a second call with the same step and nudge is ignored. */
 export async function scheduleReminder(tx: StoreTx, payload: ReminderPayload, due: Date): Promise<void> {
   await tx.enqueue({ id: randomUUID(), kind: 'reminder', dedupeKey: reminderKey(payload), nextAttemptAt: due, payload: payload as unknown as JsonObject });
@@ -161,6 +196,13 @@ export async function scheduleStateReminders(
     case 'approved.awaitingSession':
       await scheduleReminder(tx, { ...base, reminder: 'noSessionBooked' }, new Date(at + REMINDER_DELAYS.noSessionBookedMs));
       return;
+    case 'approved.sessionBooked':
+    case 'accessDeclined':
+      // An access request started earlier can be sent (again): the session booked anew,
+      // or access declined with a way to change the request. Without a draft there is
+      // nothing to finish yet; opening the form schedules it (startAccessRequest).
+      if (await tx.getDraft('accessRequest', record.entityId)) await scheduleAccessRequestReminder(tx, { record, organizationId, from: record.enteredAt });
+      return;
     case 'awaitingPlatformRegistration':
       await scheduleReminder(tx, { ...base, reminder: 'platformUnregistered' }, new Date(at + REMINDER_DELAYS.platformUnregisteredMs));
       return;
@@ -177,9 +219,44 @@ export async function scheduleStateReminders(
   }
 }
 
-/** The form changed: its idle reminder counts from now. */
-export async function postponeDraftReminder(tx: StoreTx, entityId: string, at: Date): Promise<void> {
-  await tx.rescheduleOutbox(`reminder:draftIdle:${entityId}:`, new Date(at.getTime() + REMINDER_DELAYS.draftIdleMs));
+/**
+ * The form changed: its idle reminder counts from now, a paused one too (`personId`, the
+ * draft's person, finds it). While reminders are still stopped, a paused row moved this
+ * way is parked again when it comes due, so moving it is harmless.
+ */
+export async function postponeDraftReminder(tx: StoreTx, entityId: string, at: Date, personId?: string): Promise<void> {
+  const due = new Date(at.getTime() + REMINDER_DELAYS.draftIdleMs);
+  await tx.rescheduleOutbox(`reminder:draftIdle:${entityId}:`, due);
+  if (personId) await tx.rescheduleOutbox(`${pausedPrefix(personId)}draftIdle:${entityId}:`, due);
+}
+
+/** Program states in which an access request (step 3) can be filled in and sent. */
+const ACCESS_DRAFT_STATES: readonly string[] = ['approved.sessionBooked', 'accessDeclined'];
+
+/**
+ * The idle reminder of an access request draft, from `from` (when the draft was opened,
+ * or the program entered a state where it can be sent again). Tied to the program's
+ * current state like the other drafts: a program that leaves it (access requested, the
+ * session cancelled) makes the row find nothing to do.
+ */
+export async function scheduleAccessRequestReminder(tx: StoreTx, input: { record: WorkflowRecord; organizationId: string; from: Date }): Promise<void> {
+  const { record } = input;
+  if (record.kind !== 'program' || !ACCESS_DRAFT_STATES.includes(record.stateKey)) return;
+  await scheduleReminder(
+    tx,
+    { reminder: 'draftIdle', formId: 'accessRequest', kind: 'program', entityId: record.entityId, organizationId: input.organizationId, anchor: record.enteredAt.toISOString(), nudge: 1 },
+    new Date(input.from.getTime() + REMINDER_DELAYS.draftIdleMs),
+  );
+}
+
+/**
+ * `resume reminders`: the person's paused nudges come due one delay after `at` (each step
+ * still waiting gets one; a step finished meanwhile finds nothing to do). Returns how
+ * many were brought back, and when.
+ */
+export async function resumePausedReminders(tx: StoreTx, personId: string, at: Date): Promise<{ count: number; dueAt: Date }> {
+  const dueAt = new Date(at.getTime() + REMINDER_DELAYS.afterResumeMs);
+  return { count: await tx.rescheduleOutbox(pausedPrefix(personId), dueAt), dueAt };
 }
 
 /**
@@ -270,7 +347,14 @@ export function reminderHandler(options: ReminderHandlerOptions): OutboxHandler 
       const plan = await planFor(tx, payload, now, { actions: options.actions, staffZone });
       if ('skip' in plan) return finish(plan.skip);
       if ('defer' in plan) return plan.defer;
-      if (plan.person && (await tx.getRemindersStoppedAt(plan.person.id))) return finish('stopped');
+      if (plan.person && (await tx.getRemindersStoppedAt(plan.person.id))) {
+        // Already a paused row (moved by a change to its draft): parked again as it is.
+        if (row.dedupeKey.startsWith(pausedPrefix(plan.person.id))) return PAUSED_UNTIL;
+        if (PAUSABLE.has(payload.reminder)) {
+          await tx.enqueue({ id: randomUUID(), kind: 'reminder', dedupeKey: pausedReminderKey(plan.person.id, payload), nextAttemptAt: PAUSED_UNTIL, payload: payload as unknown as JsonObject });
+        }
+        return finish('stopped');
+      }
       const until = quietUntil(now, quiet, plan.zone);
       if (until && (!plan.sendBefore || until.getTime() < plan.sendBefore.getTime())) return until;
       await plan.send(tx, row.dedupeKey);
@@ -316,8 +400,10 @@ async function planFor(tx: StoreTx, r: ReminderPayload, now: Date, ctx: PlanCont
 
   switch (r.reminder) {
     case 'draftIdle': {
-      if (!wf || !['draft', 'changesRequested'].includes(wf.stateKey)) return { skip: 'done' };
-      if (!sameStep('draft', 'changesRequested')) return { skip: 'superseded' };
+      // The access request (step 3) is a draft of the program too, editable in other states.
+      const states = r.formId === 'accessRequest' ? ACCESS_DRAFT_STATES : ['draft', 'changesRequested'];
+      if (!wf || !states.includes(wf.stateKey)) return { skip: 'done' };
+      if (!sameStep(...states)) return { skip: 'superseded' };
       const draft = await tx.getDraft(r.formId ?? r.kind, r.entityId);
       const person = draft ? await tx.getPerson(draft.personId) : null;
       if (!person) return { skip: 'unreachable' };

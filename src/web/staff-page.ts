@@ -2,10 +2,11 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { isLang, type Lang, type Localized } from '../domain/lang.ts';
 import { computeFunnel, DEFAULT_TIME_ZONE, type Funnel, type StalledItem } from '../core/funnel.ts';
-import { newTokenId, type LinkSigner } from '../core/link-tokens.ts';
+import type { LinkSigner } from '../core/link-tokens.ts';
+import { consumeStaffSignInLink } from '../core/staff-sign-in.ts';
 import { entityStatus, type EntityStatus, type HistoryItem, type OnboardingService } from '../core/onboarding-service.ts';
 import { STATE_TEXT, STEP_TITLES } from '../core/status-text.ts';
-import type { EntityKind, LinkTokenRecord, OnboardingStore, StoreTx } from '../store/store.ts';
+import type { EntityKind, OnboardingStore } from '../store/store.ts';
 import { html, join, raw, renderPage, type SafeHtml } from './html.ts';
 import { langFromAcceptLanguage } from './registration-pages.ts';
 
@@ -44,49 +45,10 @@ export type StaffRouterOptions = {
 };
 
 // ---------------------------------------------------------------------------------
-// One-time sign-in links
+// One-time sign-in links (issued and checked in src/core/staff-sign-in.ts; re-exported
+// here, where the CLI and tests have always found them)
 
-export const STAFF_LINK_TTL_MS = 15 * 60_000;
-const STAFF_PURPOSE = 'staff';
-
-/**
- * Issues a one-time staff sign-in link (15 minutes by default) for `personId`, who is
- * recorded as its holder. Whoever can run this (the operator CLI) can let someone in.
- */
-export async function createStaffSignInLink(
-  store: Pick<StoreTx, 'createLinkToken'>,
-  signer: LinkSigner,
-  input: { personId: string; now: Date; baseUrl: string; ttlMs?: number },
-): Promise<{ url: string; token: string; expiresAt: Date }> {
-  const id = newTokenId();
-  const expiresAt = new Date(input.now.getTime() + (input.ttlMs ?? STAFF_LINK_TTL_MS));
-  const row = { id, purpose: STAFF_PURPOSE, personId: input.personId, entityId: STAFF_PURPOSE, expiresAt, usedAt: null, revokedAt: null, createdAt: input.now };
-  // The column is text; `LinkTokenRecord['purpose']` names only the emailed kinds so far
-  // (widening it to include 'staff' would make this cast unnecessary).
-  await store.createLinkToken(row as unknown as LinkTokenRecord);
-  const token = signer.sign(id);
-  return { url: `${input.baseUrl.replace(/\/+$/, '')}/staff/sign-in?token=${encodeURIComponent(token)}`, token, expiresAt };
-}
-
-export type StaffLinkResult = { ok: true; personId: string } | { ok: false; reason: 'invalid' | 'expired' | 'used' };
-
-/** Checks and uses up a one-time staff link: forged, other-purpose, expired or used links are refused. */
-export async function consumeStaffSignInLink(
-  store: Pick<StoreTx, 'getLinkToken' | 'useLinkToken'>,
-  signer: LinkSigner,
-  token: string,
-  now: Date,
-): Promise<StaffLinkResult> {
-  const id = signer.verify(token);
-  if (!id) return { ok: false, reason: 'invalid' };
-  const row = await store.getLinkToken(id);
-  if (!row || String(row.purpose) !== STAFF_PURPOSE) return { ok: false, reason: 'invalid' };
-  if (row.usedAt || row.revokedAt) return { ok: false, reason: 'used' };
-  if (row.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'expired' };
-  // A conditional update: of two uses at once, one wins.
-  if (!(await store.useLinkToken(id, now))) return { ok: false, reason: 'used' };
-  return { ok: true, personId: row.personId };
-}
+export { consumeStaffSignInLink, createStaffSignInLink, STAFF_LINK_TTL_MS, type StaffLinkResult } from '../core/staff-sign-in.ts';
 
 // ---------------------------------------------------------------------------------
 // CSV export
@@ -155,8 +117,8 @@ const UI = {
   signIn: { en: 'Sign in', fr: 'Se connecter' },
   signOut: { en: 'Sign out', fr: 'Se déconnecter' },
   linkHint: {
-    en: 'Or ask an operator for a one-time sign-in link: npm run onboarding -- staff-link',
-    fr: 'Ou demandez à un opérateur un lien de connexion à usage unique : npm run onboarding -- staff-link',
+    en: 'Or get a one-time sign-in link: staff can ask the assistant for “staff page” in a direct message, and an operator can run npm run onboarding -- staff-link',
+    fr: 'Ou obtenez un lien de connexion à usage unique : le personnel peut demander « page du personnel » à l’assistant en message direct, et un opérateur peut lancer npm run onboarding -- staff-link',
   },
   noTokenConfigured: {
     en: 'No staff token is configured on this server: sign in with a one-time link.',

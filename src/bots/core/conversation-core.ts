@@ -33,6 +33,8 @@ export type ConversationCoreOptions = {
 };
 
 const COMMANDS: Array<[RegExp, string]> = [
+  // Before `start`, whose “resume” / “reprendre” would otherwise take these for a greeting.
+  [/^(resume reminders|reprendre les rappels)$/, 'resumeReminders'],
   [/^(hi|hello|hey|bonjour|salut|allo|start|commencer|menu|resume|reprendre)\b/, 'start'],
   [/^(help|aide|\?)$/, 'help'],
   [/^(francais|french|fr)$/, 'fr'],
@@ -53,12 +55,12 @@ const COMMANDS: Array<[RegExp, string]> = [
   [/^(stop reminders|arreter les rappels)$/, 'stopReminders'],
   [/^(history|historique)\s+.+$/, 'history'],
   [/^(resend|renvoyer)\s+(activation|platform|plateforme)\s+.+$/, 'resend'],
-  [/^(resume reminders|reprendre les rappels)$/, 'resumeReminders'],
+  [/^(staff page|staff link|staff dashboard|funnel|page du personnel|lien du personnel|entonnoir)$/, 'staffLink'],
 ];
 
 /** Commands that are a whole message on their own (no argument). */
 const BARE_COMMAND =
-  /^(hi|hello|hey|bonjour|salut|allo|start|commencer|menu|help|aide|\?|francais|french|fr|english|anglais|en|status|statut|review|reviser|revoir|submit|soumettre|back|retour|skip|passer|cancel|withdraw|annuler|retirer|sessions?|seances?|request access|demander l'acces|new program|nouveau programme|stop reminders|arreter les rappels)$/;
+  /^(hi|hello|hey|bonjour|salut|allo|start|commencer|menu|help|aide|\?|francais|french|fr|english|anglais|en|status|statut|review|reviser|revoir|submit|soumettre|back|retour|skip|passer|cancel|withdraw|annuler|retirer|sessions?|seances?|request access|demander l'acces|new program|nouveau programme|stop reminders|arreter les rappels|resume reminders|reprendre les rappels|staff page|page du personnel)$/;
 
 function fold(text: string): string {
   return text
@@ -234,9 +236,15 @@ export class ConversationCore {
       case 'stopReminders':
         await this.service.stopReminders(actor);
         return this.reply(turn, { type: 'text', text: t.remindersStopped });
-      case 'resumeReminders':
-        await this.service.resumeReminders(actor);
-        return this.reply(turn, { type: 'text', text: t.remindersResumed });
+      case 'resumeReminders': {
+        const resumed = await this.service.resumeReminders(actor);
+        if (!resumed.wasStopped) return this.reply(turn, { type: 'text', text: t.remindersAlreadyOn });
+        if (resumed.paused === 0) return this.reply(turn, { type: 'text', text: t.remindersResumed });
+        const zone = (await this.service.person(actor.personId))?.timeZone ?? 'America/Toronto';
+        return this.reply(turn, { type: 'text', text: t.remindersResumedPaused(formatWhen(resumed.resumedAfter, zone, turn.lang)) });
+      }
+      case 'staffLink':
+        return this.staffLink(actor, conversation, turn);
       case 'claim':
         if (!actor.isStaff) return this.reply(turn, { type: 'text', text: t.staffOnly });
         turn.claimStaffChannel = true;
@@ -749,6 +757,28 @@ export class ConversationCore {
     };
   }
 
+  /**
+   * Staff: a one-time sign-in link to the staff pages, only where no one else can read it.
+   * In a 1:1 chat it is the reply. Asked in a room, where a typed request is answered for
+   * everyone to see (Slack threads, Teams channels), it goes to the person's 1:1 chat as an
+   * outgoing message and the room is only told so; with no 1:1 chat known yet, no link is
+   * made and the person is asked to write directly. Others get the staff-only refusal,
+   * recorded by the service.
+   */
+  private async staffLink(actor: Actor, conversation: Conversation, turn: Turn): Promise<void> {
+    const t = textFor(turn.lang);
+    if (!conversation.personal && actor.isStaff && !(await this.service.canReachPrivately(actor.personId))) {
+      return this.reply(turn, { type: 'text', text: t.staffLinkAskPrivately });
+    }
+    const link = await this.service.staffSignInLink(actor, conversation.personal ? 'direct' : 'directFromRoom');
+    if (!link.ok) return this.reply(turn, { type: 'text', text: t.staffOnlyRecorded });
+    const zone = (await this.service.person(actor.personId))?.timeZone ?? 'America/Toronto';
+    const message: Reply = { type: 'text', text: t.staffLink(link.url, formatWhen(link.expiresAt, zone, turn.lang)) };
+    if (conversation.personal) return this.reply(turn, message);
+    turn.outgoing.push({ to: 'person', personId: actor.personId, replies: [message] });
+    return this.reply(turn, { type: 'text', text: t.staffLinkSentPrivately });
+  }
+
   /** The staff side's greeting; on a new playground it offers sample sessions. */
   private async staffGreeting(actor: Actor, turn: Turn): Promise<void> {
     const t = textFor(turn.lang);
@@ -904,7 +934,7 @@ export class ConversationCore {
     if (about === 'reminder') {
       const reminder = String(payload['reminder'] ?? '');
       const reminderText: Record<string, string> = {
-        draftIdle: t.reminders.draftIdle(name),
+        draftIdle: payload['formId'] === 'accessRequest' ? t.reminders.accessRequestIdle(name) : t.reminders.draftIdle(name),
         activationUnused: t.reminders.activationUnused(name),
         noSessionBooked: t.reminders.noSessionBooked(name),
         platformUnregistered: t.reminders.platformUnregistered(name),
