@@ -128,7 +128,7 @@ export class OutboxWorker {
       } catch (error) {
         this.options.onError?.(message, error);
         const text = error instanceof Error ? error.message : String(error);
-        const maxAttempts = this.options.maxAttempts ?? 10;
+        const maxAttempts = this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
         const delay = (this.options.backoffMs ?? defaultBackoff)(message.attempts);
         const next = message.attempts >= maxAttempts ? null : new Date(this.clock().getTime() + delay);
         await store.failOutbox(message.id, this.workerId, text, next);
@@ -137,6 +137,13 @@ export class OutboxWorker {
     return batch.length;
   }
 }
+
+/**
+ * About three days of retries (the first ones seconds apart, then every 15 minutes), as mail
+ * servers keep a message before they give up: an SMTP or Slack outage of hours delays mail and
+ * messages but loses none. (With 10 attempts, a 20-minute outage used to kill every row.)
+ */
+const DEFAULT_MAX_ATTEMPTS = 300;
 
 function defaultBackoff(attempts: number): number {
   return Math.min(2000 * 2 ** Math.max(0, attempts - 1), 15 * 60_000);

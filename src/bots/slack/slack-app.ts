@@ -233,7 +233,14 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   if (track) app.use(async ({ next }) => track(next));
 
   /** True the first time Slack sends this id (events are retried by Slack; Bolt does not drop retries). */
-  const firstTime = (key: string) => options.seen(`slack:${key}`);
+  const firstTime = (key: string) =>
+    options.seen(`slack:${key}`).catch((error: unknown) => {
+      // The database is unreachable: the turn will find it so too and tell the person to try
+      // again, which beats silence. Nothing can be recorded meanwhile, so a Slack retry of
+      // this event can at worst repeat that answer.
+      log('warn', `slack: could not record ${key} (${error instanceof Error ? error.message : String(error)}); answering anyway`);
+      return true;
+    });
 
   async function sendOutgoing(outgoing: readonly Outgoing[]): Promise<void> {
     if (outgoing.length === 0) return;
