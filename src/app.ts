@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import path from 'node:path';
-import express from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from './config.ts';
 import { ConversationCore } from './bots/core/conversation-core.ts';
 import { Dispatcher } from './bots/core/delivery.ts';
@@ -200,6 +200,19 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
       secureCookies: config.publicUrl.startsWith('https:'),
     }),
   );
+
+  // Last: whatever a router passed on (a body too large, a path Express cannot decode, a
+  // bug) is answered without Express's default page, which shows a stack trace.
+  app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const e = error as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };
+    const raw = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
+    const status = raw >= 400 && raw < 600 ? raw : 500;
+    if (status >= 500) console.error(`[http] ${req.method} ${req.path} failed:`, error);
+    // Only errors made to be shown (body-parser's 4xx) say more than their status.
+    const message = status < 500 && e.expose === true && typeof e.message === 'string' ? e.message : status < 500 ? 'bad request' : 'something went wrong on our side; please try again';
+    res.status(status).json({ error: status < 500 ? 'BadRequest' : 'InternalError', message });
+  });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

@@ -1,3 +1,4 @@
+import { cleanDeep } from '../domain/clean-text.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Lang, Localized } from '../domain/lang.ts';
 import {
@@ -187,7 +188,10 @@ export class OnboardingService {
   // ---------------------------------------------------------------- people
 
   /** Finds or creates the person behind a channel identity and says what they may do. */
-  async identify(profile: ChannelProfile): Promise<Actor> {
+  async identify(reported: ChannelProfile): Promise<Actor> {
+    // Channels report names, locales and addresses as their users set them: made storable
+    // first (a NUL in a display name would otherwise fail every message of that person).
+    const profile = cleanDeep(reported);
     const key = `${profile.channel}:${profile.externalId}`;
     // A zone the channel reports is kept only when it is a real IANA zone.
     const reportedZone = profile.timeZone && isTimeZone(profile.timeZone) ? profile.timeZone : undefined;

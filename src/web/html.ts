@@ -32,9 +32,17 @@ const ESCAPES: Record<string, string> = {
   "'": '&#39;',
 };
 
-/** Escapes text for use as element content or as a (quoted) attribute value. */
+/** NUL and lone UTF-16 surrogates: HTML cannot carry the first, UTF-8 cannot encode the others. */
+// eslint-disable-next-line no-control-regex -- finding NUL is the point
+const UNREPRESENTABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Escapes text for use as element content or as a (quoted) attribute value. What a page
+ * cannot represent (NUL, lone surrogates, e.g. typed back into a form) becomes U+FFFD, as a
+ * browser would read it, so pages stay well-formed whatever a person sent.
+ */
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+  return value.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c).replace(UNREPRESENTABLE, '\ufffd');
 }
 
 function toHtml(value: HtmlValue): string {

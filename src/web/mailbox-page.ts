@@ -1,4 +1,4 @@
-import { Router, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { isLang, type Lang, type Localized } from '../domain/lang.ts';
 import type { LocalMailbox, MailboxEntry, MailboxMessage } from '../mail/transport.ts';
 import { isMailboxId } from '../mail/transport.ts';
@@ -205,6 +205,14 @@ export function mailboxRouter(
       return;
     }
     send(res, 200, renderMailboxMessage(message, lang, options));
+  });
+
+  // An id Express cannot decode (`%ED%A0%80`, a lone surrogate) names no mail: answer as for
+  // any unknown id rather than with Express's default page, which shows a stack trace.
+  router.use('/mailbox', (error: unknown, req: Request, res: Response, next: NextFunction) => {
+    const status = typeof error === 'object' && error !== null && 'status' in error ? error.status : undefined;
+    if (status !== 400 || res.headersSent) return next(error);
+    send(res, 404, renderMailboxNotFound(langOf(req.query)));
   });
 
   return router;

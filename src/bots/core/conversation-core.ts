@@ -1,3 +1,4 @@
+import { cleanDeep } from '../../domain/clean-text.ts';
 import type { Lang, Localized } from '../../domain/lang.ts';
 import { langFromLocale } from '../../domain/lang.ts';
 import { AppError, toAppError } from '../../core/errors.ts';
@@ -79,7 +80,10 @@ export class ConversationCore {
   ) {}
 
   /** One turn: what the person said or clicked, and everything the assistant answers. */
-  async handle(speaker: Speaker, conversation: Conversation, inbound: Inbound): Promise<Turn> {
+  async handle(speaker: Speaker, conversation: Conversation, rawInbound: Inbound): Promise<Turn> {
+    // What a person sent, made storable: no NUL or lone surrogate reaches the database
+    // (where it would turn an ordinary search or answer into an apology).
+    const inbound = cleanDeep(rawInbound);
     let actor: Actor;
     try {
       actor = await this.identify(speaker, conversation);

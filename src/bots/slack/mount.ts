@@ -1,3 +1,4 @@
+import { cleanText } from '../../domain/clean-text.ts';
 import type { webApi } from '@slack/bolt';
 import type { Express } from 'express';
 import type { Config } from '../../config.ts';
@@ -43,7 +44,8 @@ export function mountSlack(app: Express, deps: SlackMountDeps): SlackApp | null 
   const slack = createSlackApp({
     core: deps.core,
     config: { ...deps.slack, botToken },
-    seen: (key) => store.recordInboundEvent(key, clock()),
+    // Ids come from the request; a NUL in one would make the database refuse the record.
+    seen: (key) => store.recordInboundEvent(cleanText(key), clock()),
     cardRefs: {
       get: async (key) => asRef(await store.getChannelMessage('slack', key)),
       set: (key, ref) => store.setChannelMessage('slack', key, ref),

@@ -169,9 +169,9 @@ export function createTeamsEndpoint(options: TeamsEndpointOptions): TeamsEndpoin
 
   const router = express.Router();
   router.post(path, express.json({ limit: '1mb' }), (req, res) => {
-    const body: unknown = req.body;
-    if (!isRecord(body) || typeof body['type'] !== 'string' || body['type'] === '') {
-      res.status(400).json({ error: 'BadRequest', message: 'expected a Bot Framework activity (a JSON object with a type)' });
+    const problem = activityProblem(req.body);
+    if (problem) {
+      res.status(400).json({ error: 'BadRequest', message: problem });
       return;
     }
     // No token at all: refuse before the adapter (which would log a stack trace for every probe).
@@ -196,6 +196,21 @@ export function createTeamsEndpoint(options: TeamsEndpointOptions): TeamsEndpoin
   router.use(path, badBody);
 
   return { router, delivery, adapter };
+}
+
+/**
+ * Why a body cannot be processed as an activity, or null. Every activity a channel sends
+ * names its sender, its conversation and the connector to answer through; without them the
+ * adapter would reply to a default connector on the internet, or throw (a 500).
+ */
+function activityProblem(body: unknown): string | null {
+  if (!isRecord(body) || typeof body['type'] !== 'string' || body['type'] === '') return 'expected a Bot Framework activity (a JSON object with a type)';
+  const hasId = (account: unknown) => isRecord(account) && typeof account['id'] === 'string' && account['id'] !== '';
+  if (!hasId(body['from'])) return 'the activity needs from.id';
+  if (!hasId(body['conversation'])) return 'the activity needs conversation.id';
+  const serviceUrl = body['serviceUrl'];
+  if (typeof serviceUrl !== 'string' || !/^https?:\/\//i.test(serviceUrl) || !URL.canParse(serviceUrl)) return 'the activity needs an http(s) serviceUrl';
+  return null;
 }
 
 function speakerOf(activity: Activity): Speaker {
@@ -236,7 +251,8 @@ function greeting(activity: Activity): Inbound | null {
   if (activity.type !== ActivityTypes.ConversationUpdate) return null;
   const type = activity.conversation.conversationType;
   if (type !== 'personal' && type !== undefined) return null;
-  const botAdded = (activity.membersAdded ?? []).some((m) => m.id === activity.recipient?.id);
+  // A malformed activity may carry anything here: only a list of members counts.
+  const botAdded = Array.isArray(activity.membersAdded) && activity.membersAdded.some((m) => m.id === activity.recipient?.id);
   return botAdded ? { kind: 'action', action: 'start', data: {} } : null;
 }
 
