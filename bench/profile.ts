@@ -6,7 +6,9 @@
  * kind of turn: turns, SQL statements per turn (counted at the `pg` driver), and mean time.
  * Run under `node --cpu-prof` (see docs/performance.md) for the CPU profile.
  *
- *   npm run bench:profile -- --admins 40
+ *   npm run bench:profile -- --admins 40            # PostgreSQL (BENCH_DATABASE_URL)
+ *   npm run bench:profile -- --admins 40 --pglite
+ *   node --cpu-prof --import tsx bench/profile.ts   # with a CPU profile
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';

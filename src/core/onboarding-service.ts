@@ -30,6 +30,7 @@ import {
   type BookingRecord,
   type DecisionOutcome,
   type DecisionRecord,
+  type DraftRecord,
   type EntityKind,
   type JsonObject,
   type OnboardingStore,
@@ -172,6 +173,9 @@ export function gateRefusal(missing: AccessGateRequirement[]): RefusalResult {
   };
 }
 
+/** How often a known identity is rewritten even when nothing changed (its `updatedAt` = last used, roughly). */
+const IDENTITY_REFRESH_MS = 10 * 60_000;
+
 export class OnboardingService {
   private readonly store: OnboardingStore;
   private readonly clock: () => Date;
@@ -195,6 +199,17 @@ export class OnboardingService {
     const key = `${profile.channel}:${profile.externalId}`;
     // A zone the channel reports is kept only when it is a real IANA zone.
     const reportedZone = profile.timeZone && isTimeZone(profile.timeZone) ? profile.timeZone : undefined;
+    // Most messages come from someone known whose profile and address did not change: one
+    // read, no transaction. The identity is still rewritten now and then (`updatedAt` tells
+    // which channel a person used last, where news reaches them).
+    const known = await this.store.findIdentityWithPerson(profile.channel, profile.externalId);
+    if (known) {
+      const { identity, person: p } = known;
+      const nameChanged = Boolean(profile.displayName) && profile.displayName !== profile.externalId && p.displayName === profile.externalId;
+      const addressSame = !profile.address || canonicalJson(profile.address) === canonicalJson(identity.address);
+      const fresh = this.now().getTime() - identity.updatedAt.getTime() < IDENTITY_REFRESH_MS;
+      if (!nameChanged && (!reportedZone || reportedZone === p.timeZone) && addressSame && fresh) return this.actorFor(p, [key]);
+    }
     const person = await this.retry(() =>
       this.store.transaction(async (tx) => {
         const identity = await tx.findIdentity(profile.channel, profile.externalId);
@@ -401,27 +416,19 @@ export class OnboardingService {
   }
 
   async formView(actor: Actor, ref: FormRef): Promise<FormView> {
-    const form = forms[ref.formId];
-    const draft = await this.store.getDraft(ref.formId, ref.entityId);
+    return (await this.loadForm(actor, ref)).view;
+  }
+
+  /** The view of a draft, and the draft itself (its version guards the next write). */
+  private async loadForm(actor: Actor, ref: FormRef, preloaded?: DraftRecord): Promise<{ view: FormView; draft: DraftRecord }> {
+    const draft = preloaded ?? (await this.store.getDraft(ref.formId, ref.entityId));
     if (!draft) throw notFound(`draft ${ref.formId}/${ref.entityId}`);
-    const { entityName, organizationId } = await this.entityNames(this.store, ref);
-    await this.ownedOrganization(this.store, actor, organizationId);
-    const answers = draft.answers as Answers;
-    const skipped = new Set(draft.skipped);
-    const next = nextField(form, answers, skipped);
-    const fields = allFields(form);
+    // An organization's own form: the record read for its name is the one that says who owns it.
+    const org = ref.formId === 'organization' ? await this.ownedOrganization(this.store, actor, ref.entityId) : undefined;
+    const { entityName, organizationId } = org ? { entityName: org.displayName, organizationId: org.id } : await this.entityNames(this.store, ref);
+    if (!org) await this.ownedOrganization(this.store, actor, organizationId);
     const context = await this.validationContext(ref, organizationId);
-    return {
-      ...ref,
-      form,
-      answers,
-      skipped: draft.skipped,
-      next,
-      progress: progressOf(form, answers),
-      position: next ? fields.indexOf(next) + 1 : fields.length,
-      context,
-      entityName,
-    };
+    return { view: viewOf(ref, draft.answers as Answers, draft.skipped, context, entityName), draft };
   }
 
   private async validationContext(ref: FormRef, organizationId: string): Promise<ValidationContext> {
@@ -447,12 +454,27 @@ export class OnboardingService {
     return { entityName: program.displayName, organizationId: program.organizationId };
   }
 
+  /**
+   * Answers the question the form is waiting for (a typed message), in one read of the form;
+   * null when no question is waiting (the form is complete).
+   */
+  async answerNext(actor: Actor, ref: FormRef, raw: unknown, preloaded?: DraftRecord): Promise<AnswerResult | null> {
+    let asked: string | undefined;
+    const result = await this.writeAnswers(actor, ref, preloaded, async (view) => {
+      if (!view.next) return { errors: {} };
+      asked = view.next.id;
+      const checked = normalizeAndValidateField(view.next, raw, view.context);
+      return checked.ok ? { set: { [view.next.id]: checked.value } } : { errors: { [view.next.id]: checked.error } };
+    });
+    return asked ? result : null;
+  }
+
   /** Stores one answer after validating it; an invalid answer changes nothing. */
   async answer(actor: Actor, ref: FormRef, fieldId: string, raw: unknown): Promise<AnswerResult> {
     const form = forms[ref.formId];
     const field = fieldById(form, fieldId);
     if (!field) throw new AppError('invalidInput', `unknown field ${fieldId}`, { en: 'That question does not exist.', fr: 'Cette question n’existe pas.' });
-    return this.writeAnswers(actor, ref, async (view) => {
+    return this.writeAnswers(actor, ref, undefined, async (view) => {
       const result = normalizeAndValidateField(field, raw, view.context);
       if (!result.ok) return { errors: { [fieldId]: result.error } };
       return { set: { [fieldId]: result.value } };
@@ -464,7 +486,7 @@ export class OnboardingService {
     const form = forms[ref.formId];
     const section = sectionById(form, sectionId);
     if (!section) throw new AppError('invalidInput', `unknown section ${sectionId}`, { en: 'That part of the form does not exist.', fr: 'Cette partie du formulaire n’existe pas.' });
-    return this.writeAnswers(actor, ref, async (view) => {
+    return this.writeAnswers(actor, ref, undefined, async (view) => {
       const result = validateSection(form, sectionId, values, view.context);
       if (!result.ok) return { errors: { ...result.errors } };
       const set: Record<string, unknown> = {};
@@ -478,7 +500,7 @@ export class OnboardingService {
     const field = fieldById(forms[ref.formId], fieldId);
     if (!field) throw notFound(`field ${fieldId}`);
     if (field.required) {
-      return this.writeAnswers(actor, ref, async () => ({
+      return this.writeAnswers(actor, ref, undefined, async () => ({
         errors: {
           [fieldId]: {
             code: 'required',
@@ -487,13 +509,13 @@ export class OnboardingService {
         },
       }));
     }
-    return this.writeAnswers(actor, ref, async () => ({ set: { [fieldId]: undefined }, skip: fieldId }));
+    return this.writeAnswers(actor, ref, undefined, async () => ({ set: { [fieldId]: undefined }, skip: fieldId }));
   }
 
   /** Clears an answer so that the question is asked again (`edit <field>`). */
   async reopen(actor: Actor, ref: FormRef, fieldId: string): Promise<AnswerResult> {
     if (!fieldById(forms[ref.formId], fieldId)) throw notFound(`field ${fieldId}`);
-    return this.writeAnswers(actor, ref, async () => ({ set: { [fieldId]: undefined }, unskip: fieldId }));
+    return this.writeAnswers(actor, ref, undefined, async () => ({ set: { [fieldId]: undefined }, unskip: fieldId }));
   }
 
   /** `back`: reopens the question before the current one. */
@@ -509,15 +531,18 @@ export class OnboardingService {
   private async writeAnswers(
     actor: Actor,
     ref: FormRef,
+    /** The draft as just read by `focus` (whose workflow showed it editable): spares reading both again. */
+    preloaded: DraftRecord | undefined,
     decide: (view: FormView) => Promise<{ errors: Record<string, FieldError> } | { set: Record<string, unknown>; skip?: string; unskip?: string }>,
   ): Promise<AnswerResult> {
+    let known = preloaded;
     return this.retry(async () => {
-      const view = await this.formView(actor, ref);
-      await this.assertEditable(ref);
+      // Only the first attempt trusts what was preloaded; a retry (a conflict) reads again.
+      const { view, draft } = await this.loadForm(actor, ref, known);
+      if (!known) await this.assertEditable(ref);
+      known = undefined;
       const outcome = await decide(view);
       if ('errors' in outcome) return { ok: false, errors: outcome.errors, view };
-      const draft = await this.store.getDraft(ref.formId, ref.entityId);
-      if (!draft) throw notFound('draft');
       const answers: JsonObject = { ...draft.answers };
       for (const [k, v] of Object.entries(outcome.set)) {
         if (v === undefined) delete answers[k];
@@ -527,6 +552,7 @@ export class OnboardingService {
       if (outcome.skip) skipped.add(outcome.skip);
       if (outcome.unskip) skipped.delete(outcome.unskip);
       for (const k of Object.keys(outcome.set)) if (outcome.set[k] !== undefined) skipped.delete(k);
+      let entityName = view.entityName;
       await this.store.transaction(async (tx) => {
         const saved = await tx.saveDraft({ ...draft, answers, skipped: [...skipped] });
         if (!saved) throw new ConcurrencyConflict('draft');
@@ -537,9 +563,11 @@ export class OnboardingService {
         if (nameField && typeof name === 'string' && nameField in outcome.set) {
           if (ref.formId === 'organization') await tx.renameOrganization(ref.entityId, name);
           else await tx.renameProgram(ref.entityId, name);
+          entityName = name;
         }
       });
-      return { ok: true, view: await this.formView(actor, ref) };
+      // What was just written, without reading it back.
+      return { ok: true, view: viewOf(ref, answers as Answers, [...skipped], view.context, entityName) };
     });
   }
 
@@ -559,11 +587,28 @@ export class OnboardingService {
    * days away picks up.
    */
   async focus(actor: Actor): Promise<FormRef | null> {
-    for (const d of await this.store.draftsOf(actor.personId, 20)) {
-      const wf = await this.store.getWorkflow(d.entityId);
+    return (await this.focusDraft(actor))?.ref ?? null;
+  }
+
+  /**
+   * A typed message while a form waits: the answer to its next question, the form found and
+   * read once. Null when no form waits for an answer.
+   */
+  async answerTyped(actor: Actor, raw: unknown): Promise<{ ref: FormRef; result: AnswerResult } | null> {
+    const focus = await this.focusDraft(actor);
+    if (!focus) return null;
+    const result = await this.answerNext(actor, focus.ref, raw, focus.draft);
+    return result && { ref: focus.ref, result };
+  }
+
+  private async focusDraft(actor: Actor): Promise<{ ref: FormRef; draft: DraftRecord } | null> {
+    const drafts = await this.store.draftsOf(actor.personId, 20);
+    const workflows = new Map((await this.store.getWorkflows(drafts.map((d) => d.entityId))).map((w) => [w.entityId, w]));
+    for (const d of drafts) {
+      const wf = workflows.get(d.entityId);
       if (!wf) continue;
       const editable = d.formId === 'accessRequest' ? ACCESS_EDITABLE.has(wf.stateKey) : SUBMITTABLE[wf.kind].has(wf.stateKey);
-      if (editable) return { formId: d.formId as FormId, entityId: d.entityId };
+      if (editable) return { ref: { formId: d.formId as FormId, entityId: d.entityId }, draft: d };
     }
     return null;
   }
@@ -1464,6 +1509,21 @@ function isUniqueViolation(error: unknown): boolean {
 function isTransactionConflict(error: unknown): boolean {
   // P2034: write conflict or deadlock reported by the database; safe to run again.
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2034';
+}
+
+/** A form's view from its answers: what is asked next, the progress, "question n of m". */
+function viewOf(ref: FormRef, answers: Answers, skipped: string[], context: ValidationContext, entityName: string): FormView {
+  const form = forms[ref.formId];
+  const next = nextField(form, answers, new Set(skipped));
+  const fields = allFields(form);
+  return { ...ref, form, answers, skipped, next, progress: progressOf(form, answers), position: next ? fields.indexOf(next) + 1 : fields.length, context, entityName };
+}
+
+/** JSON with object keys sorted: PostgreSQL's jsonb does not keep the order they were written in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }
 
 function isTimeZone(tz: string): boolean {

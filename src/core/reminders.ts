@@ -226,8 +226,7 @@ export async function scheduleStateReminders(
  */
 export async function postponeDraftReminder(tx: StoreTx, entityId: string, at: Date, personId?: string): Promise<void> {
   const due = new Date(at.getTime() + REMINDER_DELAYS.draftIdleMs);
-  await tx.rescheduleOutbox(`reminder:draftIdle:${entityId}:`, due);
-  if (personId) await tx.rescheduleOutbox(`${pausedPrefix(personId)}draftIdle:${entityId}:`, due);
+  await tx.rescheduleOutbox([`reminder:draftIdle:${entityId}:`, ...(personId ? [`${pausedPrefix(personId)}draftIdle:${entityId}:`] : [])], due);
 }
 
 /** Program states in which an access request (step 3) can be filled in and sent. */

@@ -74,6 +74,18 @@ class PrismaStoreTx implements StoreTx {
     });
     return i && { ...i, address: (i.address ?? null) as JsonValue | null };
   }
+  async findIdentityWithPerson(channel: string, externalId: string) {
+    // One join rather than Prisma's include (two queries): this runs for every message.
+    const rows = await this.db.$queryRaw<
+      Array<{ address: JsonValue | null; updatedAt: Date; id: string; displayName: string; email: string | null; lang: string; timeZone: string; passwordHash: string | null; activatedAt: Date | null }>
+    >`SELECT i.address, i."updatedAt", p.id, p."displayName", p.email, p.lang, p."timeZone", p."passwordHash", p."activatedAt"
+      FROM "ChannelIdentity" i JOIN "Person" p ON p.id = i."personId"
+      WHERE i.channel = ${channel} AND i."externalId" = ${externalId}`;
+    const row = rows[0];
+    if (!row) return null;
+    const { address, updatedAt, ...person } = row;
+    return { identity: { personId: person.id, channel, externalId, address: address ?? null, updatedAt: new Date(updatedAt) }, person: toPerson(person) };
+  }
   async identitiesOf(personId: string) {
     const rows = await this.db.channelIdentity.findMany({
       where: { personId },
@@ -376,8 +388,10 @@ class PrismaStoreTx implements StoreTx {
     const t = await this.db.linkToken.findFirst({ where: { entityId, purpose }, orderBy: { createdAt: 'desc' } });
     return t && { ...t, purpose: t.purpose as LinkTokenRecord['purpose'] };
   }
-  async rescheduleOutbox(prefix: string, nextAttemptAt: Date) {
-    const { count } = await this.db.outboxMessage.updateMany({ where: { dedupeKey: { startsWith: prefix }, status: 'pending' }, data: { nextAttemptAt } });
+  async rescheduleOutbox(prefixes: string | readonly string[], nextAttemptAt: Date) {
+    // A prefix match on the key: served by the key's text_pattern_ops index, whatever the collation.
+    const list = typeof prefixes === 'string' ? [prefixes] : prefixes;
+    const { count } = await this.db.outboxMessage.updateMany({ where: { OR: list.map((prefix) => ({ dedupeKey: { startsWith: prefix } })), status: 'pending' }, data: { nextAttemptAt } });
     return count;
   }
   async finishOutbox(id: string, workerId: string, at: Date, payload: JsonObject) {

@@ -151,6 +151,8 @@ export interface StoreTx {
   createPerson(person: Omit<PersonRecord, 'passwordHash' | 'activatedAt'>): Promise<void>;
   updatePerson(id: string, patch: Partial<Omit<PersonRecord, 'id'>> & { termsAcceptedAt?: Date }): Promise<void>;
   findIdentity(channel: string, externalId: string): Promise<IdentityRecord | null>;
+  /** The identity with its person, in one query (every message starts with it); `updatedAt`: its last write. */
+  findIdentityWithPerson(channel: string, externalId: string): Promise<{ identity: IdentityRecord & { updatedAt: Date }; person: PersonRecord } | null>;
   identitiesOf(personId: string): Promise<IdentityRecord[]>;
   upsertIdentity(identity: IdentityRecord): Promise<void>;
 
@@ -256,7 +258,8 @@ export interface StoreTx {
    * Moves pending outbox rows whose dedupeKey starts with `prefix` to `nextAttemptAt`
    * (a reminder pushed back because the person was active). Returns how many moved.
    */
-  rescheduleOutbox(prefix: string, nextAttemptAt: Date): Promise<number>;
+  /** Pending rows whose dedupe key starts with any of `prefixes` become due at `nextAttemptAt` (one statement). */
+  rescheduleOutbox(prefixes: string | readonly string[], nextAttemptAt: Date): Promise<number>;
   /**
    * Marks a row sent from inside the transaction that did its work, if `workerId` still
    * holds it: the work and the completion commit together, so a reminder acts exactly

@@ -32,4 +32,15 @@ describe('identify keeps the channel profile current', () => {
     await service.identify({ channel: 'slack', externalId: 'UZONE1', displayName: 'Chloé Tremblay', timeZone: 'America/St_Johns' });
     expect((await service.person(first.personId))?.timeZone).toBe('America/St_Johns');
   });
+
+  it('keeps the address where a person is reached current, in whatever key order the database returns it', async () => {
+    const { service, store } = t.app;
+    await service.identify({ channel: 'slack', externalId: 'UADDR', displayName: 'Addr', address: { channel: 'DADDR1', user: 'UADDR' } });
+    expect((await store.findIdentity('slack', 'UADDR'))?.address).toEqual({ channel: 'DADDR1', user: 'UADDR' });
+    // The same address (keys in another order): nothing to write.
+    await service.identify({ channel: 'slack', externalId: 'UADDR', displayName: 'Addr', address: { user: 'UADDR', channel: 'DADDR1' } });
+    // A new DM channel: written.
+    await service.identify({ channel: 'slack', externalId: 'UADDR', displayName: 'Addr', address: { channel: 'DADDR2', user: 'UADDR' } });
+    expect((await store.findIdentity('slack', 'UADDR'))?.address).toEqual({ channel: 'DADDR2', user: 'UADDR' });
+  });
 });

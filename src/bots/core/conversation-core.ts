@@ -136,11 +136,9 @@ export class ConversationCore {
         if (actor.isStaff || actor.isSupport) return this.reply(turn, { type: 'text', text: textFor(turn.lang).helpStaff });
         return this.reply(turn, { type: 'text', text: textFor(turn.lang).notUnderstood });
       }
-      const focus = await this.service.focus(actor);
-      if (focus) {
-        const view = await this.service.formView(actor, focus);
-        if (view.next) return this.answer(actor, focus, view.next.id, raw, turn);
-      }
+      // The answer to the question the form is waiting for, the form read once.
+      const typed = await this.service.answerTyped(actor, raw);
+      if (typed) return this.afterAnswer(actor, typed.ref, typed.result, turn);
       return this.overview(actor, turn, textFor(turn.lang).notUnderstood);
     }
     return this.action(actor, speaker, conversation, inbound.action, inbound.data, turn);
