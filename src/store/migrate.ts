@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../project-root.ts';
 
 /**
  * Applies the committed migrations in `prisma/migrations/*\/migration.sql`, in name
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
  * start together behind a load balancer; PGlite is single-process already.
  */
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
+export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'prisma', 'migrations');
 
 /** The few SQL operations the migrator needs, implemented for PGlite and for `pg`. */
 export interface MigrationSql {
@@ -42,7 +42,7 @@ const BOOKKEEPING_DDL = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
  */
 export function pgliteTemplatePath(migrations: Migration[] = readMigrations()): string {
   const key = createHash('sha256').update(migrations.map((m) => `${m.name}:${m.checksum}`).join('\n')).digest('hex').slice(0, 16);
-  return fileURLToPath(new URL(`../../node_modules/.cache/onboarding-assistant/pglite-${key}.tar.gz`, import.meta.url));
+  return path.join(PROJECT_ROOT, 'node_modules', '.cache', 'onboarding-assistant', `pglite-${key}.tar.gz`);
 }
 
 export type Migration = { name: string; sql: string; checksum: string };

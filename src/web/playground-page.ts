@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { Router, type Response } from 'express';
 import { isLang, type Lang, type Localized } from '../domain/lang.ts';
 import type { LocalMailbox } from '../mail/transport.ts';
@@ -61,13 +61,13 @@ const UI = {
 /** The Web Chat locale for each page language. */
 const WEBCHAT_LOCALE: Record<Lang, string> = { en: 'en-US', fr: 'fr-CA' };
 
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
 /** By file path: the package's `exports` do not expose `dist/`. */
-export const WEBCHAT_BUNDLE = `${PROJECT_ROOT}node_modules/botframework-webchat/dist/webchat.js`;
+export const WEBCHAT_BUNDLE = `${PROJECT_ROOT}/node_modules/botframework-webchat/dist/webchat.js`;
 
 function webchatVersion(): string {
   try {
-    const pkg: unknown = JSON.parse(readFileSync(`${PROJECT_ROOT}node_modules/botframework-webchat/package.json`, 'utf8'));
+    const pkg: unknown = JSON.parse(readFileSync(`${PROJECT_ROOT}/node_modules/botframework-webchat/package.json`, 'utf8'));
     const version = typeof pkg === 'object' && pkg !== null ? (pkg as Record<string, unknown>)['version'] : undefined;
     return typeof version === 'string' ? version : 'unknown';
   } catch {
