@@ -160,6 +160,7 @@ async function seed(databaseUrl: string, t: Awaited<ReturnType<typeof template>>
     await copy('WorkflowSnapshot', `t."entityId" IN ${ids}`);
     const submissions = (await c.query<{ id: string }>(`SELECT id FROM "Submission" WHERE "entityId" IN ${ids}`)).rows.map((r) => `'${r.id}'`).join(', ');
     await copy('Submission', `t."entityId" IN ${ids}`, { id: `t.id || '-' || n.i` });
+    await copy('ContactEmail', `t."entityId" IN ${ids}`);
     await copy('Decision', `t."submissionId" IN (${submissions})`, { id: `t.id || '-' || n.i`, submissionId: `t."submissionId" || '-' || n.i` });
     await copy('AuditEvent', `t."entityId" IN ${ids}`, { id: null });
     await copy('OutboxMessage', `t.kind = 'reminder' AND t.status = 'pending'`, { id: `t.id || '-' || n.i` });

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { PGlite } from '@electric-sql/pglite';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PGLITE_EXTENSIONS } from '../src/store/database.ts';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 
 const require = createRequire(import.meta.url);
@@ -73,7 +74,10 @@ async function main() {
   }
   const runtime = await loadEngine();
   const schema = fs.readFileSync(schemaPath, 'utf8');
-  const factory = new PrismaPGlite(new PGlite()) as unknown as SqlMigrationAwareDriverAdapterFactory;
+  const pglite = new PrismaPGlite(new PGlite({ extensions: PGLITE_EXTENSIONS }));
+  // The adapter's own shadow database has no extensions; the migrations create pg_trgm.
+  pglite.connectToShadowDb = () => new PrismaPGlite(new PGlite({ dataDir: 'memory://shadow', extensions: PGLITE_EXTENSIONS })).connect();
+  const factory = pglite as unknown as SqlMigrationAwareDriverAdapterFactory;
   const engine = await runtime.SchemaEngine.new(
     { datamodels: [[schemaPath, schema]] },
     () => {},
@@ -88,8 +92,8 @@ async function main() {
       exitCode: null,
       filters,
     });
-    const sql = result.stdout;
-    if (!sql.trim() || /^-- This is an empty migration/.test(sql)) {
+    const sql = withoutIndexChurn(result.stdout);
+    if (!sql.trim() || /^-- This is an empty migration/.test(sql) || !/^[^-\s]/m.test(sql)) {
       console.log('The schema matches the migrations: nothing to create.');
       return;
     }
@@ -104,3 +108,23 @@ async function main() {
 }
 
 await main();
+
+/**
+ * Prisma cannot compare an index with a `raw()` operator class (the key prefix index on
+ * OutboxMessage, the trigram indexes on names) to the one in the database, so every diff
+ * proposes it again (sometimes dropping it first). A CREATE that a committed migration
+ * already made, for an index no committed migration dropped, is left out with its DROP.
+ */
+function withoutIndexChurn(sql: string): string {
+  const committed = fs
+    .readdirSync(migrationsDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => fs.readFileSync(path.join(migrationsDir, d.name, 'migration.sql'), 'utf8'))
+    .join('\n');
+  let out = sql;
+  for (const [statement, , name] of sql.matchAll(/^CREATE (UNIQUE )?INDEX "([^"]+)" [^\n]*;$/gm)) {
+    if (!committed.includes(statement) || committed.includes(`DROP INDEX "${name}"`)) continue;
+    out = out.replace(`-- CreateIndex\n${statement}`, '').replace(`-- DropIndex\nDROP INDEX "${name}";`, '');
+  }
+  return `${out.replace(/\n{3,}/g, '\n\n').trim()}\n`;
+}

@@ -6,12 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { PGLITE_EXTENSIONS } from '../src/store/database.ts';
 import { applyMigrations, pgliteTemplatePath } from '../src/store/migrate.ts';
 
 const target = pgliteTemplatePath();
 try {
   if (!fs.existsSync(target)) {
-    const db = await PGlite.create();
+    const db = await PGlite.create({ extensions: PGLITE_EXTENSIONS });
     await applyMigrations({
       supportsAdvisoryLock: false,
       query: async <T>(sql: string, params: unknown[] = []) => (await db.query(sql, params)).rows as T[],

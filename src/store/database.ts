@@ -1,3 +1,4 @@
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -22,6 +23,12 @@ export type Database = {
   readonly description: string;
   close(): Promise<void>;
 };
+
+/**
+ * Extensions the migrations create (pg_trgm: support's name look-ups by any part of a name
+ * use a trigram index). PostgreSQL ships them; PGlite loads them from its contrib modules.
+ */
+export const PGLITE_EXTENSIONS = { pg_trgm };
 
 export class DatabaseLockedError extends Error {
   override readonly name = 'DatabaseLockedError';
@@ -90,8 +97,8 @@ async function openPGlite(dataDir: string): Promise<Database> {
     const fresh = !fs.existsSync(path.join(dir, 'PG_VERSION'));
     const db =
       fresh && fs.existsSync(template)
-        ? await PGlite.create(dir, { loadDataDir: new Blob([fs.readFileSync(template)]) })
-        : await PGlite.create(dir);
+        ? await PGlite.create(dir, { loadDataDir: new Blob([fs.readFileSync(template)]), extensions: PGLITE_EXTENSIONS })
+        : await PGlite.create(dir, { extensions: PGLITE_EXTENSIONS });
     await applyMigrations({
       supportsAdvisoryLock: false,
       async query<T>(sql: string, params: unknown[] = []) {

@@ -29,6 +29,9 @@ import type {
   WorkflowStateStep,
 } from './store.ts';
 
+/** The answers that name someone to contact: indexed in ContactEmail for support look-ups. */
+const CONTACT_FIELDS = ['adminEmail', 'programAdminEmail', 'platformAdminEmail'] as const;
+
 type Tx = Prisma.TransactionClient;
 
 const personSelect = {
@@ -145,11 +148,7 @@ class PrismaStoreTx implements StoreTx {
   }
 
   async entitiesByContactEmail(email: string, limit: number) {
-    const e = email.trim().toLowerCase();
-    const rows = await this.db.$queryRaw<Array<{ entityId: string }>>`
-      SELECT DISTINCT "entityId" FROM "Submission"
-      WHERE lower(answers->>'adminEmail') = ${e} OR lower(answers->>'programAdminEmail') = ${e} OR lower(answers->>'platformAdminEmail') = ${e}
-      LIMIT ${limit}`;
+    const rows = await this.db.contactEmail.findMany({ where: { email: email.trim().toLowerCase() }, select: { entityId: true }, take: limit });
     return rows.map((r) => r.entityId);
   }
 
@@ -209,6 +208,10 @@ class PrismaStoreTx implements StoreTx {
   }
   async insertSubmission(s: Omit<SubmissionRecord, 'createdAt'>) {
     await this.db.submission.create({ data: { ...s, answers: json(s.answers) } });
+    const emails = CONTACT_FIELDS.map((f) => s.answers[f]).filter((v): v is string => typeof v === 'string' && v.includes('@'));
+    if (emails.length > 0) {
+      await this.db.contactEmail.createMany({ data: [...new Set(emails.map((e) => e.trim().toLowerCase()))].map((email) => ({ email, entityId: s.entityId })), skipDuplicates: true });
+    }
   }
   async getSubmission(id: string) {
     const s = await this.db.submission.findUnique({ where: { id } });

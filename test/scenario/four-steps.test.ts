@@ -263,6 +263,9 @@ describe('the four steps, end to end', () => {
     expect(byProgram[0]?.id).toBe(byName[0]?.id);
     const byEmail = await service.status(support, 'amelie.cormier@bigsisters.example.org');
     expect(byEmail.map((o) => o.id)).toContain(byName[0]?.id);
+    // Any address a submission names (here the program administrator's), case ignored.
+    const byContact = await service.status(support, ' Jordan.Paul@BigSisters.example.org ');
+    expect(byContact.map((o) => o.id)).toContain(byName[0]?.id);
     // Administrators see only their own.
     await expect(service.status(adminB, 'grands freres')).rejects.toMatchObject({ code: 'notSupport' });
   });
