@@ -148,7 +148,7 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
 
   // Slack at /slack/events when a bot token and signing secret are configured, or over
   // Socket Mode (connected below) with an app-level token.
-  const slack = mountSlack(app, { slack: config.slack, logLevel: config.logLevel, core, store, dispatcher, worker, clock, track });
+  const slack = mountSlack(app, { slack: config.slack, logLevel: config.logLevel, core, store, dispatcher, worker, clock, track, replayAfterSeconds: config.inboundReplaySeconds });
 
   // Microsoft Teams at /api/messages (auth off without MicrosoftAppId: local use only).
   const teams = createTeamsEndpoint({

@@ -53,6 +53,7 @@ const envSchema = z.object({
   /** The delivery worker; set to `false` on instances that should only serve requests. */
   OUTBOX_WORKER: z.enum(['true', 'false']).default('true').transform((s) => s === 'true'),
   OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  INBOUND_REPLAY_SECONDS: z.coerce.number().int().min(2).max(3600).default(60),
   // Microsoft Teams (Bot Framework). With no app id the endpoint runs with auth off (local only).
   MicrosoftAppId: optionalString,
   MicrosoftAppPassword: optionalString,
@@ -92,6 +93,8 @@ export type Config = {
   readonly outboxWorker: boolean;
   /** How long a claimed outbox row stays with the instance that claimed it (then another may take it). */
   readonly outboxLeaseSeconds: number;
+  /** A Slack DM acknowledged this long ago and still not processed (its instance died) is replayed. */
+  readonly inboundReplaySeconds: number;
   readonly quietHours: string;
   readonly maxNudges: number;
   readonly staffTimeZone: string;
@@ -143,6 +146,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     staffToken: e.STAFF_TOKEN,
     outboxWorker: e.OUTBOX_WORKER,
     outboxLeaseSeconds: e.OUTBOX_LEASE_SECONDS,
+    inboundReplaySeconds: e.INBOUND_REPLAY_SECONDS,
     quietHours: e.QUIET_HOURS,
     maxNudges: e.MAX_NUDGES,
     staffTimeZone: e.STAFF_TIME_ZONE,

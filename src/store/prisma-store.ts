@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import type { Lang } from '../domain/lang.ts';
 import { searchKey } from './search-key.ts';
@@ -31,6 +33,18 @@ import type {
 
 /** The answers that name someone to contact: indexed in ContactEmail for support look-ups. */
 const CONTACT_FIELDS = ['adminEmail', 'programAdminEmail', 'platformAdminEmail'] as const;
+
+/** The inbound message whose turn is running (see `runInboundTurn`), through its async calls. */
+type InboundTurn = { id: string; token: string; marked: boolean; superseded: boolean };
+const inboundTurns = new AsyncLocalStorage<InboundTurn>();
+
+/** Another run of the same inbound message (a replay) wrote first: this one must not. */
+export class InboundSuperseded extends Error {
+  override readonly name = 'InboundSuperseded';
+  constructor(id: string) {
+    super(`inbound message ${id} was processed by another run`);
+  }
+}
 
 type Tx = Prisma.TransactionClient;
 
@@ -486,15 +500,61 @@ export class PrismaOnboardingStore extends PrismaStoreTx implements OnboardingSt
     super(client);
   }
 
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     // Inside, only the `tx` client may be used: on PGlite the outer client would wait
     // for this very transaction to end (a deadlock).
-    return this.client.$transaction((tx) => fn(new PrismaStoreTx(tx)), { timeout: 15_000, maxWait: 10_000 });
+    const inbound = inboundTurns.getStore();
+    const marking = inbound && !inbound.marked && !inbound.superseded ? inbound : undefined;
+    const result = await this.client.$transaction(
+      async (tx) => {
+        // The turn of a pending inbound message: its first write also marks the message
+        // processed, atomically, so a replay can never apply it a second time.
+        if (marking && !(await this.markInbound(tx, marking))) throw new InboundSuperseded(marking.id);
+        return fn(new PrismaStoreTx(tx));
+      },
+      { timeout: 15_000, maxWait: 10_000 },
+    );
+    if (marking) marking.marked = true;
+    return result;
   }
 
   async recordInboundEvent(id: string, at: Date) {
-    const { count } = await this.client.inboundEvent.createMany({ data: [{ id, receivedAt: at }], skipDuplicates: true });
+    // Processed on arrival: only its id matters (retries are dropped), nothing to replay.
+    const { count } = await this.client.inboundEvent.createMany({ data: [{ id, receivedAt: at, processedAt: at }], skipDuplicates: true });
     return count === 1;
+  }
+
+  async recordPendingInbound(id: string, at: Date, payload: JsonObject) {
+    const { count } = await this.client.inboundEvent.createMany({ data: [{ id, receivedAt: at, payload: json(payload) }], skipDuplicates: true });
+    return count === 1;
+  }
+
+  async runInboundTurn<T>(id: string, turn: (superseded: () => boolean) => Promise<T>): Promise<T> {
+    const context: InboundTurn = { id, token: randomUUID(), marked: false, superseded: false };
+    const result = await inboundTurns.run(context, () => turn(() => context.superseded));
+    if (!context.marked && !context.superseded) await this.markInbound(this.client, context);
+    return result;
+  }
+
+  /** Marks the turn's message processed by this run; false when another run had. Drops the payload. */
+  private async markInbound(db: Tx, context: InboundTurn): Promise<boolean> {
+    const n = await db.$executeRaw`UPDATE "InboundEvent" SET "processedAt" = now(), "processedBy" = ${context.token}, payload = NULL
+      WHERE id = ${context.id} AND ("processedAt" IS NULL OR "processedBy" = ${context.token})`;
+    if (n === 0) context.superseded = true;
+    return n > 0;
+  }
+
+  async claimStaleInbound(options: { receivedBefore: Date; claimedBefore: Date; now: Date; limit: number }) {
+    const rows = await this.client.$queryRaw<Array<{ id: string; payload: unknown }>>`
+      UPDATE "InboundEvent" SET "claimedAt" = ${options.now}
+      WHERE id IN (
+        SELECT id FROM "InboundEvent"
+        WHERE "processedAt" IS NULL AND payload IS NOT NULL AND "receivedAt" < ${options.receivedBefore}
+          AND ("claimedAt" IS NULL OR "claimedAt" < ${options.claimedBefore})
+        ORDER BY "receivedAt" LIMIT ${options.limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, payload`;
+    return rows.map((r) => ({ id: r.id, payload: asObject(r.payload) }));
   }
 
   async claimOutbox(options: { now: Date; limit: number; workerId: string; leaseUntil: Date; kinds?: readonly string[] }) {

@@ -275,6 +275,21 @@ export interface OnboardingStore extends StoreTx {
 
   /** Remembers an inbound event id; false when it was seen before (a retry). */
   recordInboundEvent(id: string, at: Date): Promise<boolean>;
+  /**
+   * Records an inbound message to be acknowledged before its turn runs, with what is needed
+   * to run the turn again (`payload`); true the first time. Until the turn has written
+   * something (`runInboundTurn`), the message can be replayed (`claimStaleInbound`).
+   */
+  recordPendingInbound(id: string, at: Date, payload: JsonObject): Promise<boolean>;
+  /**
+   * Runs the turn of a pending inbound message. Its first committed transaction also marks
+   * the message processed (so a replay never applies it twice); a turn that wrote nothing
+   * marks it when it ends. `superseded()` says whether another run (a replay) got there
+   * first: then this run's writes were rolled back and it should not answer.
+   */
+  runInboundTurn<T>(id: string, turn: (superseded: () => boolean) => Promise<T>): Promise<T>;
+  /** Pending messages received before `receivedBefore`, not claimed since `claimedBefore`: claimed now, oldest first. */
+  claimStaleInbound(options: { receivedBefore: Date; claimedBefore: Date; now: Date; limit: number }): Promise<Array<{ id: string; payload: JsonObject }>>;
 
   // Outbox delivery.
   /**

@@ -1,4 +1,4 @@
-import { cleanText } from '../../domain/clean-text.ts';
+import { cleanDeep, cleanText } from '../../domain/clean-text.ts';
 import type { webApi } from '@slack/bolt';
 import type { Express } from 'express';
 import type { Config } from '../../config.ts';
@@ -19,7 +19,9 @@ export type SlackMountDeps = {
   slack: Config['slack'];
   logLevel: Config['logLevel'];
   core: SlackCore;
-  store: Pick<OnboardingStore, 'recordInboundEvent' | 'getChannelMessage' | 'setChannelMessage' | 'getSetting' | 'setSetting'>;
+  store: Pick<OnboardingStore, 'recordInboundEvent' | 'recordPendingInbound' | 'runInboundTurn' | 'claimStaleInbound' | 'getChannelMessage' | 'setChannelMessage' | 'getSetting' | 'setSetting'>;
+  /** Seconds after which an acknowledged DM that never ran is replayed (INBOUND_REPLAY_SECONDS). */
+  replayAfterSeconds?: number;
   dispatcher: { register(delivery: ChannelDelivery): void; deliver(messages: readonly Outgoing[]): Promise<void> };
   /** The outbox worker: kicked after each turn so the mail it queued goes out at once. */
   worker?: { kick(): void };
@@ -46,6 +48,18 @@ export function mountSlack(app: Express, deps: SlackMountDeps): SlackApp | null 
     config: { ...deps.slack, botToken },
     // Ids come from the request; a NUL in one would make the database refuse the record.
     seen: (key) => store.recordInboundEvent(cleanText(key), clock()),
+    inbox: {
+      record: (key, payload) => store.recordPendingInbound(cleanText(key), clock(), cleanDeep(payload)),
+      run: (key, turn) => store.runInboundTurn(cleanText(key), turn),
+      claimStale: async () => {
+        const now = clock();
+        const stale = new Date(now.getTime() - (deps.replayAfterSeconds ?? 60) * 1000);
+        const rows = await store.claimStaleInbound({ receivedBefore: stale, claimedBefore: stale, now, limit: 20 });
+        return rows.map((r) => ({ key: r.id, payload: r.payload }));
+      },
+      // Often enough that a replay comes soon after the delay, not a full delay later.
+      replayEveryMs: Math.min(10_000, ((deps.replayAfterSeconds ?? 60) * 1000) / 2),
+    },
     cardRefs: {
       get: async (key) => asRef(await store.getChannelMessage('slack', key)),
       set: (key, ref) => store.setChannelMessage('slack', key, ref),

@@ -4,6 +4,7 @@ import type { Lang } from '../../domain/lang.ts';
 import { isRecord } from '../cards/inbound.ts';
 import { textFor } from '../core/text.ts';
 import type { Conversation, Inbound, Outgoing, Reply, Speaker, Turn } from '../core/types.ts';
+import type { JsonObject } from '../../store/store.ts';
 import {
   REASON_BLOCK_ID,
   REASON_CALLBACK,
@@ -73,6 +74,17 @@ export type SlackAppOptions = {
   deliver?: (outgoing: readonly Outgoing[]) => Promise<void>;
   /** Called after each turn (e.g. `worker.kick()`: deliver the mail it queued now). */
   afterTurn?: () => void;
+  /**
+   * DMs kept before their ack (HTTP mode) and run once (`store.recordPendingInbound`,
+   * `runInboundTurn`, `claimStaleInbound`); those an instance acknowledged but never ran
+   * (it died) are replayed by any instance, every `replayEveryMs` (default 10 s; 0: never).
+   */
+  inbox?: {
+    record(key: string, payload: JsonObject): Promise<boolean>;
+    run<T>(key: string, turn: (superseded: () => boolean) => Promise<T>): Promise<T>;
+    claimStale(): Promise<Array<{ key: string; payload: JsonObject }>>;
+    replayEveryMs?: number;
+  };
   /**
    * Counts each request's work until it is done, acknowledgement included or not (e.g.
    * `WorkTracker.run`): shutdown waits for turns still running after their ack.
@@ -194,6 +206,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
 
   // ------------------------------------------------------------------ how Slack reaches us
 
+  // DMs the HTTP door recorded as pending before Bolt acknowledged them (their listener runs them).
+  const doorRecorded = new Set<string>();
+  const replayEveryMs = options.inbox?.replayEveryMs ?? 10_000;
+  let replayTimer: NodeJS.Timeout | undefined;
+  let replaying: Promise<void> | undefined;
   let router: Router;
   let receiver: Receiver;
   let socket: SocketModeReceiver | undefined;
@@ -203,7 +220,20 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     socket = createSocketModeReceiver({ appToken: config.appToken, apiUrl: clientOptions.slackApiUrl ?? 'https://slack.com/api/', logger, log });
     receiver = socket;
   } else if (config.signingSecret) {
-    ({ router, receiver } = httpReceiver(config.signingSecret, path, logger, log));
+    ({ router, receiver } = httpReceiver(config.signingSecret, path, logger, log, async (body) => {
+      // A DM is kept before Slack gets its ack, so a crash cannot lose it.
+      const dm = options.inbox && isRecord(body) && str(body['event_id']) ? directMessage(body) : null;
+      if (!dm || !options.inbox) return 'go on';
+      const key = `event:${String((body as Record<string, unknown>)['event_id'])}`;
+      const fresh = await options.inbox.record(`slack:${key}`, body as JsonObject).catch((error: unknown) => {
+        // Unreachable database: go on unrecorded; the turn will say “try again”.
+        log('warn', `slack: could not record ${key} (${error instanceof Error ? error.message : String(error)})`);
+        return null;
+      });
+      if (fresh === false) return 'seen';
+      if (fresh) doorRecorded.add(key);
+      return 'go on';
+    }));
   } else {
     throw new Error('Slack needs a signing secret (HTTP) or an app-level token (Socket Mode)');
   }
@@ -268,17 +298,43 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
 
   // ------------------------------------------------------------------ events (acknowledged by Bolt)
 
-  app.event('message', async ({ event, body }) => {
-    const m: Record<string, unknown> = { ...event };
-    if (m['channel_type'] !== 'im' || m['subtype'] !== undefined || m['bot_id'] !== undefined) return;
-    const user = m['user'];
-    const channel = m['channel'];
-    if (!str(user) || !str(channel)) return;
-    const text = typedText(m['text']);
-    if (!text || !(await firstTime(`event:${body.event_id}`))) return;
-    const turn = await core.handle(await speakerFor(user), dmConversation(channel, user), { kind: 'text', text });
-    await finish(turn, { channel });
+  app.event('message', async ({ body }) => {
+    const dm = directMessage(body);
+    if (!dm) return;
+    const key = `event:${body.event_id}`;
+    // Recorded as pending at the door (before the ack): run it so that it counts once.
+    if (doorRecorded.delete(key) && options.inbox) return runPending(key, dm);
+    if (!(await firstTime(key))) return;
+    const turn = await core.handle(await speakerFor(dm.user), dmConversation(dm.channel, dm.user), { kind: 'text', text: dm.text });
+    await finish(turn, { channel: dm.channel });
   });
+
+  /**
+   * A DM recorded before its ack: the turn's first write marks it processed (so a replay by
+   * another instance, after this one died, can never apply it twice); when another run got
+   * there first, this one stays silent.
+   */
+  async function runPending(key: string, dm: DirectMessage): Promise<void> {
+    const inbox = options.inbox;
+    if (!inbox) return;
+    await inbox.run(`slack:${key}`, async (superseded) => {
+      const turn = await core.handle(await speakerFor(dm.user), dmConversation(dm.channel, dm.user), { kind: 'text', text: dm.text });
+      if (superseded()) return;
+      await finish(turn, { channel: dm.channel });
+    });
+  }
+
+  /** DMs acknowledged by an instance that died before their turn wrote anything: run them now. */
+  async function replayStale(): Promise<void> {
+    const inbox = options.inbox;
+    if (!inbox) return;
+    for (const { key, payload } of await inbox.claimStale()) {
+      const dm = directMessage(payload);
+      if (!dm) continue;
+      log('warn', `slack: replaying ${key}, acknowledged by an instance that stopped before answering`);
+      await runPending(key.replace(/^slack:/, ''), dm).catch(failed(`the replay of ${key}`));
+    }
+  }
 
   // In a channel, “@assistant status …” or “@assistant use this channel for approvals”.
   // (A mention in a DM also arrives as `message.im` and is answered there.)
@@ -467,12 +523,25 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     delivery,
     app,
     async start() {
+      if (options.inbox && replayEveryMs > 0) {
+        const tick = () => {
+          if (replaying) return;
+          replaying = (options.track ?? ((work: () => Promise<void>) => work()))(() => replayStale().catch(failed('replaying messages'))).finally(() => {
+            replaying = undefined;
+          });
+        };
+        replayTimer = setInterval(tick, replayEveryMs);
+        replayTimer.unref();
+        tick();
+      }
       if (!socket) return;
       // Resolves on Slack's `hello`; the client reconnects by itself afterwards.
       await app.start();
       log('info', 'slack: Socket Mode connected; events arrive over the WebSocket (no /slack/events endpoint)');
     },
     async stop() {
+      clearInterval(replayTimer);
+      await replaying;
       if (socket) await disconnect(socket);
     },
   };
@@ -482,11 +551,18 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
  * The HTTP endpoint: before Bolt, authenticity (401) then the shape of the body (400), then
  * Bolt's ExpressReceiver on the same path.
  */
-function httpReceiver(signingSecret: string, path: string, logger: Logger, log: SlackLogger): { router: Router; receiver: ExpressReceiver } {
+function httpReceiver(
+  signingSecret: string,
+  path: string,
+  logger: Logger,
+  log: SlackLogger,
+  /** Before the ack: `seen` answers 200 at once (a retry of something already recorded). */
+  atTheDoor: (body: unknown) => Promise<'seen' | 'go on'>,
+): { router: Router; receiver: ExpressReceiver } {
   const router = express.Router();
   // Before Bolt: authenticity first (401), then the shape (400), so a malformed body is
   // refused before anything is recorded. Bolt then reads the same raw body and checks again.
-  router.post(path, express.raw({ type: () => true, limit: '1mb' }), (req, res, next) => {
+  router.post(path, express.raw({ type: () => true, limit: '1mb' }), async (req, res, next) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const text = raw.toString('utf8');
     const signature = req.get('x-slack-signature');
@@ -518,6 +594,10 @@ function httpReceiver(signingSecret: string, path: string, logger: Logger, log: 
       res.status(200).end();
       return;
     }
+    if ((await atTheDoor(body)) === 'seen') {
+      res.status(200).end();
+      return;
+    }
     // Bolt reads `rawBody` when a host has read the stream already.
     (req as Request & { rawBody?: Buffer }).rawBody = raw;
     next();
@@ -532,6 +612,18 @@ function httpReceiver(signingSecret: string, path: string, logger: Logger, log: 
     logger,
   });
   return { router, receiver };
+}
+
+type DirectMessage = { user: string; channel: string; text: string };
+
+/** A person's message in their DM with the bot, from an event callback body; null for anything else. */
+function directMessage(body: unknown): DirectMessage | null {
+  const event = isRecord(body) ? body['event'] : undefined;
+  if (!isRecord(event) || event['type'] !== 'message') return null;
+  if (event['channel_type'] !== 'im' || event['subtype'] !== undefined || event['bot_id'] !== undefined) return null;
+  const { user, channel } = event;
+  const text = typedText(event['text']);
+  return str(user) && str(channel) && text ? { user, channel, text } : null;
 }
 
 /** The staff card about a submission among a turn's outgoing messages. */
