@@ -22,7 +22,7 @@ import {
   type SummarySection,
   type ValidationContext,
 } from '../forms/index.ts';
-import { checkAccessGate, type AccessGateRequirement } from '../machine/index.ts';
+import { checkAccessGate, programApprovedIn, type AccessGateRequirement } from '../machine/index.ts';
 import type { CalendarInvitation, EmailMessage } from '../mail/messages.ts';
 import {
   ConcurrencyConflict,
@@ -308,17 +308,16 @@ export class OnboardingService {
     if (q.includes('@')) {
       const person = await this.store.findPersonByEmail(q);
       if (person) for (const o of await this.store.organizationsOf(person.id)) orgs.set(o.id, o);
-      for (const id of await this.store.entitiesByContactEmail(q, 20)) {
-        const program = await this.store.getProgram(id);
-        const o = await this.store.getOrganization(program?.organizationId ?? id);
-        if (o) orgs.set(o.id, o);
-      }
+      // An entity id is an organization's or a program's: both kinds of ids, in one query each.
+      const ids = await this.store.entitiesByContactEmail(q, 20);
+      const programs = await Promise.all(ids.map((id) => this.store.getProgram(id)));
+      const orgIds = ids.map((id, i) => programs[i]?.organizationId ?? id);
+      for (const o of await this.store.getOrganizations([...new Set(orgIds)])) orgs.set(o.id, o);
     } else {
-      for (const o of await this.store.searchOrganizations(q, 10)) orgs.set(o.id, o);
-      for (const p of await this.store.searchPrograms(q, 10)) {
-        const o = await this.store.getOrganization(p.organizationId);
-        if (o) orgs.set(o.id, o);
-      }
+      const [byName, programs] = await Promise.all([this.store.searchOrganizations(q, 10), this.store.searchPrograms(q, 10)]);
+      for (const o of byName) orgs.set(o.id, o);
+      const missing = [...new Set(programs.map((p) => p.organizationId))].filter((id) => !orgs.has(id));
+      for (const o of await this.store.getOrganizations(missing)) orgs.set(o.id, o);
     }
     const visible = [...orgs.values()].filter((o) => actor.isSupport || actor.isStaff || o.adminPersonId === actor.personId);
     if (visible.length === 0 && orgs.size > 0) {
@@ -338,11 +337,9 @@ export class OnboardingService {
 
   async history(entityIds: string[], limit: number): Promise<HistoryItem[]> {
     const rows = await this.store.history(entityIds, limit);
-    const names = new Map<string, string>();
-    for (const id of new Set(rows.map((r) => r.actorId).filter((x): x is string => Boolean(x)))) {
-      names.set(id, (await this.store.getPerson(id))?.displayName ?? id);
-    }
-    return rows.map((r) => ({ ...r, actorName: r.actorId ? (names.get(r.actorId) ?? null) : null }));
+    const actors = [...new Set(rows.map((r) => r.actorId).filter((x): x is string => Boolean(x)))];
+    const names = new Map<string, string>((await this.store.getPeople(actors)).map((p) => [p.id, p.displayName]));
+    return rows.map((r) => ({ ...r, actorName: r.actorId ? (names.get(r.actorId) ?? r.actorId) : null }));
   }
 
   // ---------------------------------------------------------------- forms
@@ -410,7 +407,7 @@ export class OnboardingService {
     const [orgWf, progWf] = await Promise.all([this.workflow(this.store, program.organizationId), this.workflow(this.store, programId)]);
     return checkAccessGate({
       organizationActive: orgWf.stateKey === 'active',
-      programApproved: progWf.stateKey.startsWith('approved') || progWf.stateKey === 'accessDeclined' || progWf.stateKey === 'accessRequested',
+      programApproved: programApprovedIn(progWf.stateKey),
       sessionBooked: Boolean((await this.store.activeBooking(programId)) ?? null),
     });
   }

@@ -115,6 +115,15 @@ export function stepOf(kind: MachineKind, value: StateValue): StepInfo {
   return info;
 }
 
+/**
+ * Whether a program in this state counts as approved for the access gate of step 3: the
+ * states of step 3 (awaiting or booked session, access requested or declined) are exactly
+ * those whose gate guards and refusals the machine gives `programApproved: true`.
+ */
+export function programApprovedIn(value: StateValue): boolean {
+  return stepOf('program', value).step === 3;
+}
+
 /** True when the state is final (the machine takes no more events). Throws like `stepOf`. */
 export function isFinal(kind: MachineKind, value: StateValue): boolean {
   return stepOf(kind, value).final;

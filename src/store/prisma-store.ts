@@ -74,6 +74,10 @@ class PrismaStoreTx implements StoreTx {
     const p = await this.db.person.findUnique({ where: { id }, select: personSelect });
     return p && toPerson(p);
   }
+  async getPeople(ids: readonly string[]) {
+    if (ids.length === 0) return [];
+    return (await this.db.person.findMany({ where: { id: { in: [...ids] } }, select: personSelect })).map(toPerson);
+  }
   async findPersonByEmail(email: string) {
     const p = await this.db.person.findUnique({ where: { email: email.toLowerCase() }, select: personSelect });
     return p && toPerson(p);
@@ -125,6 +129,9 @@ class PrismaStoreTx implements StoreTx {
   }
   getOrganization(id: string) {
     return this.db.organization.findUnique({ where: { id }, select: orgSelect });
+  }
+  async getOrganizations(ids: readonly string[]) {
+    return ids.length ? this.db.organization.findMany({ where: { id: { in: [...ids] } }, select: orgSelect }) : [];
   }
   async renameOrganization(id: string, displayName: string) {
     await this.db.organization.update({ where: { id }, data: { displayName, searchName: searchKey(displayName) } });

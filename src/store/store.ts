@@ -147,6 +147,8 @@ export type PlatformAccountRecord = {
 export interface StoreTx {
   // People and the channels they are reached in.
   getPerson(id: string): Promise<PersonRecord | null>;
+  /** Several people in one query (unknown ids are left out). */
+  getPeople(ids: readonly string[]): Promise<PersonRecord[]>;
   findPersonByEmail(email: string): Promise<PersonRecord | null>;
   createPerson(person: Omit<PersonRecord, 'passwordHash' | 'activatedAt'>): Promise<void>;
   updatePerson(id: string, patch: Partial<Omit<PersonRecord, 'id'>> & { termsAcceptedAt?: Date }): Promise<void>;
@@ -159,6 +161,8 @@ export interface StoreTx {
   // Organizations and programs.
   createOrganization(org: Omit<OrganizationRecord, 'createdAt'>): Promise<void>;
   getOrganization(id: string): Promise<OrganizationRecord | null>;
+  /** Several organizations in one query (unknown ids are left out). */
+  getOrganizations(ids: readonly string[]): Promise<OrganizationRecord[]>;
   renameOrganization(id: string, displayName: string): Promise<void>;
   organizationsOf(personId: string): Promise<OrganizationRecord[]>;
   createProgram(program: Omit<ProgramRecord, 'createdAt'>): Promise<void>;

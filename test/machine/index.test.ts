@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   isFinal,
+  programApprovedIn,
   organizationMachine,
   programMachine,
   stateKey,
@@ -81,5 +82,26 @@ describe('stepOf', () => {
     ['program', 'toString'],
   ] as const)('throws a RangeError for %s state %j', (kind, key) => {
     expect(() => stepOf(kind, key)).toThrow(RangeError);
+  });
+});
+
+describe('programApprovedIn', () => {
+  it('agrees with the programApproved params the machine gives its access gate in each state', () => {
+    let checked = 0;
+    for (const node of allStateNodes(programMachine)) {
+      if (node.type !== 'atomic' && node.type !== 'final') continue;
+      // What the state and its parents say in their transitions' params, if anything.
+      const said = new Set<boolean>();
+      for (let n: typeof node | undefined = node; n; n = n.parent) {
+        for (const m of JSON.stringify(n.config.on ?? {}).matchAll(/"programApproved":(true|false)/g)) said.add(m[1] === 'true');
+      }
+      const key = node.path.join('.');
+      if (said.size === 0) continue;
+      expect([...said], key).toEqual([programApprovedIn(key)]);
+      checked += 1;
+    }
+    expect(checked).toBeGreaterThan(3);
+    expect(programApprovedIn('approved.sessionBooked')).toBe(true);
+    expect(programApprovedIn('submitted')).toBe(false);
   });
 });

@@ -707,6 +707,7 @@ export class ConversationCore {
     const person = await this.service.person(actor.personId);
     const tz = person?.timeZone ?? 'America/Toronto';
     if (result.ok) {
+      turn.decisionRecorded = true;
       this.reply(turn, { type: 'text', text: t.decisionRecorded(t.outcome[result.decision.outcome] ?? result.decision.outcome) });
     } else {
       this.reply(turn, { type: 'text', text: t.alreadyDecided(t.outcome[result.decision.outcome] ?? '', result.decision.deciderName, formatWhen(result.decision.createdAt, tz, turn.lang)) });

@@ -142,6 +142,8 @@ export type Turn = {
   /** Replies to send elsewhere (staff channel, another person's chat). */
   outgoing: Outgoing[];
   lang: Lang;
+  /** This turn recorded a staff decision (rather than finding one already made, or refusing). */
+  decisionRecorded?: boolean | undefined;
   /** A staff member claimed this conversation as the staff channel for approvals. */
   claimStaffChannel?: boolean | undefined;
 };

@@ -2,7 +2,6 @@ import { App, ExpressReceiver, LogLevel, isValidSlackRequest, webApi, type Logge
 import express, { type Request, type Router } from 'express';
 import type { Lang } from '../../domain/lang.ts';
 import { isRecord } from '../cards/inbound.ts';
-import { textFor } from '../core/text.ts';
 import type { Conversation, Inbound, Outgoing, Reply, Speaker, Turn } from '../core/types.ts';
 import type { JsonObject } from '../../store/store.ts';
 import {
@@ -428,7 +427,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       const stored = await options.cardRefs.get(cardKey(where.channel, where.submissionId));
       if (!stored || stored.ts !== where.ts) await delivery.update({ channel: where.channel, ts: where.ts }, card, staffLang).catch(failed('chat.update'));
     }
-    if (card?.decided && recordedDecision(turn)) {
+    if (card?.decided && turn.decisionRecorded) {
       await delivery.postText(where.channel, decisionLine(card.decided, staffLang), where.ts);
     } else {
       for (const reply of turn.replies) await delivery.ephemeral(where.channel, where.user, reply, turn.lang);
@@ -636,15 +635,6 @@ function cardIn(outgoing: readonly Outgoing[], submissionId: string): (Reply & {
   return undefined;
 }
 
-/**
- * Whether this turn recorded a decision (rather than finding one already made): the core
- * says so with its “decision recorded” sentence.
- */
-function recordedDecision(turn: Turn): boolean {
-  const t = textFor(turn.lang);
-  const sentences = new Set([...Object.keys(t.outcome), ...Object.values(t.outcome)].map((o) => t.decisionRecorded(o)));
-  return turn.replies.some((r) => sentences.has(r.text));
-}
 
 /** The promise's value if it settles within `ms`, else undefined (the promise keeps running). */
 async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
