@@ -22,6 +22,7 @@
  *   fails, e.g. a rejection without a reason) leaves the snapshot unchanged and
  *   returns no actions. The host can detect that and tell the person.
  */
+import { rejectOrRequestChanges, withdrawUnderReview } from './review.ts';
 import { assertEvent, assign, setup } from 'xstate';
 import {
   eventHasReason,
@@ -164,33 +165,8 @@ export const organizationMachine = setup({
             { type: 'notifyAdmin', params: { about: 'approved' } },
           ],
         },
-        'staff.rejected': {
-          guard: 'hasReason',
-          target: 'rejected',
-          actions: [
-            'recordDecision',
-            { type: 'queueDecisionEmail', params: { decision: 'rejected' } },
-            { type: 'notifyAdmin', params: { about: 'rejected' } },
-          ],
-        },
-        'staff.changesRequested': {
-          guard: 'hasReason',
-          target: 'changesRequested',
-          actions: [
-            'recordDecision',
-            { type: 'queueDecisionEmail', params: { decision: 'changesRequested' } },
-            { type: 'notifyAdmin', params: { about: 'changesRequested' } },
-          ],
-        },
-        // Staff have an open decision card: tell them it is gone.
-        'admin.withdrew': {
-          target: 'withdrawn',
-          actions: [
-            'recordWithdrawalReason',
-            'recordWithdrawal',
-            { type: 'notifyStaff', params: { about: 'withdrawn' } },
-          ],
-        },
+        ...rejectOrRequestChanges,
+        ...withdrawUnderReview,
       },
     },
     changesRequested: {

@@ -27,6 +27,7 @@
  *   requested: a closed gate records `lastRefusal` and runs `recordAccessRefusal`,
  *   so the assistant can say what is missing.
  */
+import { rejectOrRequestChanges, withdrawUnderReview } from './review.ts';
 import { assertEvent, assign, setup } from 'xstate';
 import { checkAccessGate, type AccessGateRequirement, type AccessGateResult } from './access-gate.ts';
 import {
@@ -267,37 +268,12 @@ export const programMachine = setup({
             { type: 'notifyAdmin', params: { about: 'approved' } },
           ],
         },
-        'staff.rejected': {
-          guard: 'hasReason',
-          target: 'rejected',
-          actions: [
-            'recordDecision',
-            { type: 'queueDecisionEmail', params: { decision: 'rejected' } },
-            { type: 'notifyAdmin', params: { about: 'rejected' } },
-          ],
-        },
-        'staff.changesRequested': {
-          guard: 'hasReason',
-          target: 'changesRequested',
-          actions: [
-            'recordDecision',
-            { type: 'queueDecisionEmail', params: { decision: 'changesRequested' } },
-            { type: 'notifyAdmin', params: { about: 'changesRequested' } },
-          ],
-        },
+        ...rejectOrRequestChanges,
         // Not approved yet: say what is missing.
         'admin.accessRequested': {
           actions: [{ type: 'recordRefusal', params: { programApproved: false } }, 'recordAccessRefusal'],
         },
-        // Staff have an open decision card: tell them it is gone.
-        'admin.withdrew': {
-          target: 'withdrawn',
-          actions: [
-            'recordWithdrawalReason',
-            'recordWithdrawal',
-            { type: 'notifyStaff', params: { about: 'withdrawn' } },
-          ],
-        },
+        ...withdrawUnderReview,
       },
     },
     changesRequested: {
@@ -373,15 +349,7 @@ export const programMachine = setup({
         },
         // Already requested: nothing is missing, so this is not a refusal. Ignored.
         'admin.accessRequested': {},
-        // Staff have an open decision card: tell them it is gone.
-        'admin.withdrew': {
-          target: 'withdrawn',
-          actions: [
-            'recordWithdrawalReason',
-            'recordWithdrawal',
-            { type: 'notifyStaff', params: { about: 'withdrawn' } },
-          ],
-        },
+        ...withdrawUnderReview,
       },
     },
     /** The program stays approved; the admin may fix what staff said and ask again. */
