@@ -326,19 +326,34 @@ export class OnboardingService {
         fr: 'Seuls les agents de soutien et le personnel peuvent consulter d’autres organismes.',
       });
     }
-    return Promise.all(
-      visible.slice(0, 10).map(async (o) => {
-        const status = await this.organizationStatus(this.store, o);
-        const history = await this.history([o.id, ...status.programs.map((p) => p.id)], 10);
-        return { ...status, history };
-      }),
-    );
+    // Ten organizations at most, each with its programs, states and last ten events: a few
+    // queries for all of them rather than a few per organization.
+    const shown = visible.slice(0, 10);
+    const programs = await this.store.programsOfMany(shown.map((o) => o.id));
+    const workflows = new Map((await this.store.getWorkflows([...shown.map((o) => o.id), ...programs.map((p) => p.id)])).map((w) => [w.entityId, w]));
+    const statusOf = (kind: EntityKind, id: string, name: string): EntityStatus => {
+      const w = workflows.get(id);
+      if (!w) throw new Error(`no workflow for ${kind} ${id}`);
+      return entityStatus(kind, id, name, w);
+    };
+    const statuses: OrganizationStatus[] = shown.map((o) => ({
+      ...statusOf('organization', o.id, o.displayName),
+      adminPersonId: o.adminPersonId,
+      programs: programs.filter((p) => p.organizationId === o.id).map((p) => statusOf('program', p.id, p.displayName)),
+    }));
+    const events = await Promise.all(statuses.map((s) => this.store.history([s.id, ...s.programs.map((p) => p.id)], 10)));
+    const names = await this.actorNames(events.flat());
+    return statuses.map((s, i) => ({ ...s, history: (events[i] ?? []).map((r) => ({ ...r, actorName: r.actorId ? (names.get(r.actorId) ?? r.actorId) : null })) }));
+  }
+
+  private async actorNames(rows: readonly AuditRecord[]): Promise<Map<string, string>> {
+    const actors = [...new Set(rows.map((r) => r.actorId).filter((x): x is string => Boolean(x)))];
+    return new Map((await this.store.getPeople(actors)).map((p) => [p.id, p.displayName]));
   }
 
   async history(entityIds: string[], limit: number): Promise<HistoryItem[]> {
     const rows = await this.store.history(entityIds, limit);
-    const actors = [...new Set(rows.map((r) => r.actorId).filter((x): x is string => Boolean(x)))];
-    const names = new Map<string, string>((await this.store.getPeople(actors)).map((p) => [p.id, p.displayName]));
+    const names = await this.actorNames(rows);
     return rows.map((r) => ({ ...r, actorName: r.actorId ? (names.get(r.actorId) ?? r.actorId) : null }));
   }
 

@@ -48,12 +48,16 @@ export type OutboxWorkerOptions = {
   onError?: (message: OutboxRecord, error: unknown) => void;
 };
 
+/** How long kicks are gathered before a delivery run (ms): mail goes out this much later at most. */
+const KICK_COALESCE_MS = 20;
+
 export class OutboxWorker {
   readonly workerId: string;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private stopped = true;
   private again = false;
+  private kickPending = false;
   private readonly clock: () => Date;
 
   constructor(private readonly options: OutboxWorkerOptions) {
@@ -72,11 +76,20 @@ export class OutboxWorker {
     await this.running?.catch(() => 0);
   }
 
-  /** Asks for a delivery run now (after a command committed new rows). */
+  /**
+   * Asks for a delivery run soon (after a command committed new rows). Kicks are
+   * coalesced: every request and every turn kicks, and under load one claim per
+   * `KICK_COALESCE_MS` serves them all instead of one query per message.
+   */
   kick(): void {
     if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.kickPending) return;
+    this.kickPending = true;
+    this.schedule(KICK_COALESCE_MS);
   }
 
   private schedule(ms: number): void {
@@ -87,6 +100,7 @@ export class OutboxWorker {
   }
 
   private async loop(): Promise<void> {
+    this.kickPending = false;
     let delivered = 0;
     try {
       delivered = await this.runOnce();
@@ -94,9 +108,10 @@ export class OutboxWorker {
       // The database may be restarting; keep polling.
       console.error('[outbox] run failed:', error instanceof Error ? error.message : error);
     }
-    const soon = delivered > 0 || this.again;
+    // More may be due at once; kicked meanwhile: soon, but not in a loop of empty claims.
+    const next = delivered > 0 ? 0 : this.again ? KICK_COALESCE_MS : (this.options.pollMs ?? 1000);
     this.again = false;
-    this.schedule(soon ? 0 : (this.options.pollMs ?? 1000));
+    this.schedule(next);
   }
 
   /** One pass: claims a batch and delivers it. Returns how many rows were handled. */

@@ -259,6 +259,10 @@ class PrismaStoreTx implements StoreTx {
   async appendAudit(event: AuditRecord) {
     await this.db.auditEvent.create({ data: { ...event, data: event.data === null ? Prisma.JsonNull : json(event.data) } });
   }
+  async programsOfMany(organizationIds: readonly string[]) {
+    if (organizationIds.length === 0) return [];
+    return this.db.program.findMany({ where: { organizationId: { in: [...organizationIds] } }, select: programSelect, orderBy: { createdAt: 'asc' } });
+  }
   async history(entityIds: readonly string[], limit: number) {
     if (entityIds.length === 0) return [];
     const rows = await this.db.auditEvent.findMany({
@@ -532,8 +536,9 @@ export class PrismaOnboardingStore extends PrismaStoreTx implements OnboardingSt
   }
 
   async recordPendingInbound(id: string, at: Date, payload: JsonObject) {
-    const { count } = await this.client.inboundEvent.createMany({ data: [{ id, receivedAt: at, payload: json(payload) }], skipDuplicates: true });
-    return count === 1;
+    // Before Slack's ack, on every DM: one plain statement.
+    const n = await this.client.$executeRaw`INSERT INTO "InboundEvent" (id, "receivedAt", payload) VALUES (${id}, ${at}, ${JSON.stringify(payload)}::jsonb) ON CONFLICT (id) DO NOTHING`;
+    return n === 1;
   }
 
   async runInboundTurn<T>(id: string, turn: (superseded: () => boolean) => Promise<T>): Promise<T> {

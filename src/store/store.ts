@@ -201,6 +201,8 @@ export interface StoreTx {
   // Audit log and outbox.
   appendAudit(event: AuditRecord): Promise<void>;
   history(entityIds: readonly string[], limit: number): Promise<AuditRecord[]>;
+  /** The programs of several organizations, in one query (each organization's in creation order). */
+  programsOfMany(organizationIds: readonly string[]): Promise<ProgramRecord[]>;
   /** Ignores a message whose dedupeKey is already queued. */
   enqueue(message: OutboxInput): Promise<void>;
 
