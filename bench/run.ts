@@ -9,6 +9,7 @@
  *   npm run bench -- --quick      # ~1.5 minutes (2 s scenarios; start-ups take ~30 s of it)
  *   npm run bench -- --only floor,postgres,pglite --docs
  *
+ * BENCH_CPU_PROF=<dir> writes a CPU profile of the app under test (not the floor) there.
  * BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres) names the
  * server where the per-run database is created; if it cannot be reached, that run is skipped.
  */
@@ -209,7 +210,9 @@ async function benchTarget(kind: TargetKind, load: Awaited<ReturnType<typeof sta
     }
   }
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...tsxImport, entry], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_CPU_PROF=<dir>: the app under test writes a CPU profile there when it stops.
+  const profile = process.env['BENCH_CPU_PROF'] && kind !== 'floor' ? ['--cpu-prof', '--cpu-prof-dir', process.env['BENCH_CPU_PROF']] : [];
+  const child = spawn(process.execPath, [...profile, ...tsxImport, entry], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const pid = child.pid!;
   const result: TargetResult = { kind, description, startupMs: NaN, scenarios: [], finalRssMb: NaN };
   try {

@@ -1,3 +1,4 @@
+import { knowsTimeZone } from './zoned-time.ts';
 import { cleanDeep } from '../domain/clean-text.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Lang, Localized } from '../domain/lang.ts';
@@ -1538,13 +1539,9 @@ function canonicalJson(value: unknown): string {
   );
 }
 
+/** An IANA zone name (`Area/City`) the runtime knows: not a bare offset or abbreviation. */
 function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return tz.includes('/');
-  } catch {
-    return false;
-  }
+  return tz.includes('/') && knowsTimeZone(tz);
 }
 
 function slug(name: string): string {

@@ -39,6 +39,25 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+const unknownZones = new Set<string>();
+
+/**
+ * Whether `Intl` knows this zone. Cached both ways: building a formatter to find out costs
+ * more than a whole turn's rendering, and every message reports its person's zone.
+ */
+export function knowsTimeZone(timeZone: string): boolean {
+  if (!timeZone || unknownZones.has(timeZone)) return false;
+  try {
+    formatter(timeZone);
+    return true;
+  } catch {
+    // At most a bounded number of wrong names are remembered (they come from outside).
+    if (unknownZones.size > 1000) unknownZones.clear();
+    unknownZones.add(timeZone);
+    return false;
+  }
+}
+
 /** `timeZone` if `Intl` knows it, else `UTC`. */
 export function safeTimeZone(timeZone: string | null | undefined): string {
   if (!timeZone) return 'UTC';

@@ -991,6 +991,9 @@ function inputView(field: FieldDefinition, view: FormView, lang: Lang, id: strin
   };
 }
 
+/** Formatters of `formatWhen`, by language and zone (building one costs more than using it many times). */
+const whenFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** Card inputs arrive as strings; a multi-select arrives as "a,b". */
 function normaliseCardValues(values: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -1010,7 +1013,14 @@ function findField(fields: readonly FieldDefinition[], wanted: string): FieldDef
 export function formatWhen(date: Date, timeZone: string, lang: Lang): string {
   try {
     // dateStyle/timeStyle cannot be combined with timeZoneName, hence the explicit fields.
-    return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', { year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' }).format(date);
+    const key = `${lang}|${timeZone}`;
+    let f = whenFormats.get(key);
+    if (!f) {
+      f = new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', { year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' });
+      // Zones are checked before they are stored, so there are at most two per known zone.
+      whenFormats.set(key, f);
+    }
+    return f.format(date);
   } catch {
     return date.toISOString();
   }

@@ -1,3 +1,4 @@
+import { knowsTimeZone } from '../../core/zoned-time.ts';
 import { Router } from 'express';
 import { langFromLocale, type Lang } from '../../domain/lang.ts';
 import { parseInbound, renderActivityParts } from '../cards/adaptive.ts';
@@ -88,13 +89,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** An IANA zone the runtime knows, or `undefined`. */
 function validTimeZone(value: unknown): string | undefined {
-  if (typeof value !== 'string' || value.length > 64) return undefined;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return value;
-  } catch {
-    return undefined;
-  }
+  return typeof value === 'string' && value.length <= 64 && knowsTimeZone(value) ? value : undefined;
 }
 
 /** One reply as a Web Chat activity: plain text, or a card (its full text as `summary`, not shown twice). */

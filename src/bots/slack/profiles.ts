@@ -1,3 +1,4 @@
+import { knowsTimeZone } from '../../core/zoned-time.ts';
 import { isRecord } from '../cards/inbound.ts';
 import type { Speaker } from '../core/types.ts';
 import type { SlackLogger } from './slack-delivery.ts';
@@ -41,13 +42,7 @@ const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 
 /** True when the runtime knows this IANA zone (Slack may report one Node's ICU does not). */
 export function isValidTimeZone(timeZone: string): boolean {
-  if (!timeZone) return false;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
+  return knowsTimeZone(timeZone);
 }
 
 /** The profile in a `users.info` answer, or null when it names no user. */
