@@ -16,7 +16,7 @@ import { PrismaOnboardingStore } from './store/prisma-store.ts';
 import type { OnboardingStore } from './store/store.ts';
 import { createPlayground } from './bots/playground/playground-bot.ts';
 import { mountSlack } from './bots/slack/mount.ts';
-import { createTeamsEndpoint } from './bots/teams/teams-bot.ts';
+import type { TeamsEndpoint, TeamsEndpointOptions } from './bots/teams/teams-bot.ts';
 import { renderHome } from './web/home-page.ts';
 import { playgroundPageRouter } from './web/playground-page.ts';
 import { WorkTracker } from './core/work-tracker.ts';
@@ -151,7 +151,9 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
   const slack = mountSlack(app, { slack: config.slack, logLevel: config.logLevel, core, store, dispatcher, worker, clock, track, replayAfterSeconds: config.inboundReplaySeconds });
 
   // Microsoft Teams at /api/messages (auth off without MicrosoftAppId: local use only).
-  const teams = createTeamsEndpoint({
+  // Without MicrosoftAppId, botbuilder (≈ 54 MB resident) loads at the first Teams request
+  // or the first message for someone reached in Teams, not at start-up.
+  const teamsOptions: TeamsEndpointOptions = {
     core,
     teams: config.teams,
     staffConversation: {
@@ -174,9 +176,24 @@ async function assemble(config: Config, overrides: AppOverrides, store: PrismaOn
         ? core.approvalCard(submissionId, lang)
         : null,
     deliver: (outgoing) => dispatcher.deliver(outgoing),
+  };
+  let teams: Promise<TeamsEndpoint> | undefined;
+  const loadTeams = () => (teams ??= import('./bots/teams/teams-bot.ts').then(({ createTeamsEndpoint }) => createTeamsEndpoint(teamsOptions)));
+  if (config.teams.appId) await loadTeams();
+  dispatcher.register({
+    channel: 'teams',
+    sendToPerson: async (address, replies) => (await loadTeams()).delivery.sendToPerson(address, replies),
+    // Staff messages go to Teams only where a staff conversation exists: no reason to load it otherwise.
+    postToStaff: async (replies, cardFor) => {
+      if (!teams && !config.teams.staffConversationId && !(await store.getSetting('teams.staffConversation'))) return;
+      await (await loadTeams()).delivery.postToStaff(replies, cardFor);
+    },
   });
-  dispatcher.register(teams.delivery);
-  app.use(teams.router);
+  // Not `app.use('/api/messages', …)`: that would strip the path the Teams router matches.
+  app.use((req, res, next) => {
+    if (req.path !== '/api/messages') return next();
+    loadTeams().then((t) => t.router(req, res, next), next);
+  });
 
   if (config.playground) {
     const playground = createPlayground({
