@@ -142,6 +142,17 @@ describe('Slack: the administrator’s DM', () => {
     expect(s.fake.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 429)).toHaveLength(1);
   });
 
+  it('retries a Slack 500 with backoff and still delivers the message, once', async () => {
+    const user: SlackUser = { id: 'U500', name: 'flaky' };
+    s.fake.failNext('chat.postMessage', { status: 500 }, 2);
+    expect((await postEvent(s, messageEvent({ user, channel: 'D500', text: 'help' }))).status).toBe(200);
+    const [delivered] = await s.fake.waitFor('chat.postMessage', (p) => p['channel'] === 'D500', 1, 15_000);
+    expect(String(delivered!.params['text'])).toMatch(/help|commands|type/i);
+    expect(s.fake.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 500)).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(s.fake.ok('chat.postMessage', (p) => p['channel'] === 'D500')).toHaveLength(1);
+  });
+
   it('speaks French after “français”, in messages and modals', async () => {
     const user: SlackUser = { id: 'UFR', name: 'josee' };
     const channel = 'DFR';
