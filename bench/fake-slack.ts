@@ -5,12 +5,13 @@ import type { AddressInfo } from 'node:net';
  * A minimal fake Slack Web API on 127.0.0.1 for the benchmark (the idea of
  * test/slack/fake-slack.ts, without recording every call: a load run makes thousands).
  * Answers auth.test and the methods the assistant calls (users.info too); hands every chat.postMessage
- * to `onPost` as it arrives; counts calls per method.
+ * to `onPost` as it arrives, with the `ts` it answers (what a click on that message names);
+ * counts calls per method.
  */
 export type BenchFakeSlack = {
   readonly apiUrl: string;
   readonly counts: Map<string, number>;
-  onPost: (params: URLSearchParams, at: number) => void;
+  onPost: (params: URLSearchParams, at: number, ts: string) => void;
   close(): Promise<void>;
 };
 
@@ -71,8 +72,9 @@ export async function startBenchFakeSlack(): Promise<BenchFakeSlack> {
       const params = req.headers['content-type']?.startsWith('application/json')
         ? new URLSearchParams(Object.entries(JSON.parse(raw || '{}') as Record<string, string>).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]))
         : new URLSearchParams(raw);
-      if (method === 'chat.postMessage') fake.onPost(params, at);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer(method, params)));
+      const body = answer(method, params);
+      if (method === 'chat.postMessage') fake.onPost(params, at, String(body['ts']));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
     });

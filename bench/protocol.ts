@@ -12,6 +12,13 @@ export type Scenario = {
   prefix: string;
   /** How long to wait for outstanding replies after the last send. */
   drainMs: number;
+  /** Which endpoint the administrators use: signed Slack events (default) or Bot Framework activities to /api/messages. */
+  channel?: 'slack' | 'teams';
+  /**
+   * Slack only: the turns that have a button click them (signed `block_actions` payloads)
+   * instead of typing: "Register my organization" after "hi", Skip on the optional question.
+   */
+  clicks?: boolean;
 };
 
 export type ScenarioResult = {
@@ -26,6 +33,7 @@ export type ScenarioResult = {
   replyThroughput: number;
   ack: Percentiles;
   reply: Percentiles;
+  /** With `clicks`: turns sent as button clicks, and click turns typed instead because their button had not arrived yet. */
+  clicks?: { clicked: number; typedInstead: number };
 };
 export type Percentiles = { p50: number; p95: number; p99: number; max: number };
-
