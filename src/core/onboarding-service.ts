@@ -331,7 +331,13 @@ export class OnboardingService {
     // queries for all of them rather than a few per organization.
     const shown = visible.slice(0, 10);
     const programs = await this.store.programsOfMany(shown.map((o) => o.id));
-    const workflows = new Map((await this.store.getWorkflows([...shown.map((o) => o.id), ...programs.map((p) => p.id)])).map((w) => [w.entityId, w]));
+    const programIds = (orgId: string) => programs.filter((p) => p.organizationId === orgId).map((p) => p.id);
+    // States and histories do not depend on each other: read together.
+    const [states, events] = await Promise.all([
+      this.store.getWorkflows([...shown.map((o) => o.id), ...programs.map((p) => p.id)]),
+      Promise.all(shown.map((o) => this.store.history([o.id, ...programIds(o.id)], 10))),
+    ]);
+    const workflows = new Map(states.map((w) => [w.entityId, w]));
     const statusOf = (kind: EntityKind, id: string, name: string): EntityStatus => {
       const w = workflows.get(id);
       if (!w) throw new Error(`no workflow for ${kind} ${id}`);
@@ -342,7 +348,6 @@ export class OnboardingService {
       adminPersonId: o.adminPersonId,
       programs: programs.filter((p) => p.organizationId === o.id).map((p) => statusOf('program', p.id, p.displayName)),
     }));
-    const events = await Promise.all(statuses.map((s) => this.store.history([s.id, ...s.programs.map((p) => p.id)], 10)));
     const names = await this.actorNames(events.flat());
     return statuses.map((s, i) => ({ ...s, history: (events[i] ?? []).map((r) => ({ ...r, actorName: r.actorId ? (names.get(r.actorId) ?? r.actorId) : null })) }));
   }
