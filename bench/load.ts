@@ -26,29 +26,13 @@ import http from 'node:http';
 import { startBenchFakeConnector } from './fake-connector.ts';
 import { startBenchFakeSlack } from './fake-slack.ts';
 
-import { BENCH_SECRET, type Percentiles, type Scenario, type ScenarioResult } from './protocol.ts';
+import { BENCH_ANSWERS, BENCH_SECRET, type Percentiles, type Scenario, type ScenarioResult } from './protocol.ts';
 
 /** The conversation: what user `i` types at turn `n`, and how many messages the turn posts. */
-const ANSWERS = [
-  'Mentoring Association of Bench Town',
-  'Bench Mentors',
-  'https://bench.example.org/',
-  '1234 Barrington Street',
-  'Halifax',
-  'NS',
-  'B3H 4R2',
-  '902 555 0134',
-  'charity',
-  'English, French',
-  'We match young people with caring adult mentors.',
-  'Amelie Cormier',
-  'amelie.cormier@bench.example.org',
-  '902 555 0177',
-];
 export function script(n: number): string {
   if (n === 0) return 'hi';
   if (n === 1) return 'new organization';
-  return ANSWERS[n - 2] ?? 'status';
+  return BENCH_ANSWERS[n - 2] ?? 'status';
 }
 
 /**

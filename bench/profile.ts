@@ -18,6 +18,7 @@ import pg from 'pg';
 import { startApp } from '../src/app.ts';
 import { parseConfig } from '../src/config.ts';
 import { pgConfigFromUrl } from '../src/store/database.ts';
+import { BENCH_ANSWERS } from './protocol.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {
@@ -28,26 +29,10 @@ const admins = Number(arg('admins') ?? 30);
 const usePglite = args.includes('--pglite');
 const adminUrl = process.env['BENCH_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
-const ANSWERS = [
-  'Mentoring Association of Profile Town',
-  'Profile Mentors',
-  'https://profile.example.org/',
-  '1234 Barrington Street',
-  'Halifax',
-  'NS',
-  'B3H 4R2',
-  '902 555 0134',
-  'charity',
-  'English, French',
-  'We match young people with caring adult mentors.',
-  'Amelie Cormier',
-  'amelie.cormier@profile.example.org',
-  '902 555 0177',
-];
 const turns: Array<{ kind: string; text: string }> = [
   { kind: 'hi', text: 'hi' },
   { kind: 'new organization', text: 'new organization' },
-  ...ANSWERS.map((text) => ({ kind: 'answer', text })),
+  ...BENCH_ANSWERS.map((text) => ({ kind: 'answer', text })),
   { kind: 'status', text: 'status' },
 ];
 
@@ -83,7 +68,7 @@ async function main(): Promise<void> {
       const conversation = { channel: 'slack', id: `DPROF${a}`, personal: true, address: { channel: `DPROF${a}`, user: `UPROF${a}` } };
       for (const turn of turns) {
         const before = statements;
-        tracing = a === 2 && (turn.kind !== 'answer' || turn.text === ANSWERS[3]);
+        tracing = a === 2 && (turn.kind !== 'answer' || turn.text === BENCH_ANSWERS[3]);
         if (tracing && process.env['PROFILE_SQL']) console.log(`-- ${turn.kind}: ${turn.text}`);
         const started = performance.now();
         await app.core.handle(speaker, conversation, { kind: 'text', text: turn.text });

@@ -1,4 +1,6 @@
-/** What bench/run.ts and bench/load.ts share. */
+import net from 'node:net';
+
+/** What the bench's scripts share (bench/run.ts, bench/load.ts, bench/profile.ts, bench/scale.ts). */
 export const BENCH_SECRET = 'bench-signing-secret';
 
 export type Scenario = {
@@ -37,3 +39,33 @@ export type ScenarioResult = {
   clicks?: { clicked: number; typedInstead: number };
 };
 export type Percentiles = { p50: number; p95: number; p99: number; max: number };
+
+/** The organization form's 14 answers, in order: the conversation every bench plays after "hi" and "new organization". */
+export const BENCH_ANSWERS = [
+  'Mentoring Association of Bench Town',
+  'Bench Mentors',
+  'https://bench.example.org/',
+  '1234 Barrington Street',
+  'Halifax',
+  'NS',
+  'B3H 4R2',
+  '902 555 0134',
+  'charity',
+  'English, French',
+  'We match young people with caring adult mentors.',
+  'Amelie Cormier',
+  'amelie.cormier@bench.example.org',
+  '902 555 0177',
+];
+
+/** A free TCP port on 127.0.0.1 (the app under test listens there). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}

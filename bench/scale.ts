@@ -18,7 +18,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +27,7 @@ import { parseConfig } from '../src/config.ts';
 import type { Actor, FormRef } from '../src/core/onboarding-service.ts';
 import { pgConfigFromUrl } from '../src/store/database.ts';
 import { makeOrganizationAnswers, makeProgramAnswers } from '../test/forms/fixtures.ts';
+import { freePort } from './protocol.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -43,16 +43,6 @@ const PROGRAM_EMAIL = 'template.program@seed.example.org';
 const WORDS_A = ['Northern', 'Coastal', 'Prairie', 'Mountain', 'River', 'Island', 'Valley', 'Harbour', 'Maple', 'Aurora', 'Cedar', 'Lakeside', 'Summit', 'Bridge', 'Meadow', 'Granite', 'Tidal', 'Boreal', 'Sunrise', 'Evergreen'];
 const WORDS_B = ['Youth', 'Mentors', 'Futures', 'Pathways', 'Allies', 'Compass', 'Horizons', 'Roots', 'Sparks', 'Guides'];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 function percentiles(samples: number[]): { p50: number; p95: number; p99: number; max: number } {
   const s = [...samples].sort((a, b) => a - b);
