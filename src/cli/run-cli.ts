@@ -316,7 +316,8 @@ class Operator {
     return 0;
   }
 
-  async history(query: string): Promise<number> {
+  /** The one organization a query names, or the exit code after saying there is none or several. */
+  private async findOne(query: string): Promise<Found | number> {
     const found = await this.find(query);
     if (found.length === 0) return this.noMatch(query);
     if (found.length > 1) {
@@ -324,7 +325,12 @@ class Operator {
       this.print(this.t('oneRequired'));
       return 1;
     }
-    const [o] = found as [Found];
+    return found[0]!;
+  }
+
+  async history(query: string): Promise<number> {
+    const o = await this.findOne(query);
+    if (typeof o === 'number') return o;
     const items = await this.service.history([o.id, ...o.programs.map((p) => p.id)], HISTORY_LIMIT);
     const names = new Map([[o.id, o.name], ...o.programs.map((p): [string, string] => [p.id, p.name])]);
     this.print(this.t('history', this.name(o.name), items.length));
@@ -334,14 +340,8 @@ class Operator {
   }
 
   async resend(purpose: 'activation' | 'platform', query: string): Promise<number> {
-    const found = await this.find(query);
-    if (found.length === 0) return this.noMatch(query);
-    if (found.length > 1) {
-      this.listMatches(query, found);
-      this.print(this.t('oneRequired'));
-      return 1;
-    }
-    const [o] = found as [Found];
+    const o = await this.findOne(query);
+    if (typeof o === 'number') return o;
     let target: { id: string; name: string } = o;
     if (purpose === 'platform') {
       // The program the query names (by identifier or name), else any of the organization's.

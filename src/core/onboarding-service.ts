@@ -200,16 +200,27 @@ export class OnboardingService {
     const key = `${profile.channel}:${profile.externalId}`;
     // A zone the channel reports is kept only when it is a real IANA zone.
     const reportedZone = profile.timeZone && isTimeZone(profile.timeZone) ? profile.timeZone : undefined;
+    /**
+     * What the channel knows better than the stored person: people move (and travel), and a
+     * person first named by a bare id (a Slack profile that could not be read) gets their
+     * real name. Empty when nothing changed, so an ordinary message writes nothing.
+     */
+    const patchFor = (p: PersonRecord): { timeZone?: string; displayName?: string } => {
+      const reportedName = profile.displayName.slice(0, 200);
+      return {
+        ...(reportedZone && reportedZone !== p.timeZone ? { timeZone: reportedZone } : {}),
+        ...(reportedName && reportedName !== profile.externalId && p.displayName === profile.externalId ? { displayName: reportedName } : {}),
+      };
+    };
     // Most messages come from someone known whose profile and address did not change: one
     // read, no transaction. The identity is still rewritten now and then (`updatedAt` tells
     // which channel a person used last, where news reaches them).
     const known = await this.store.findIdentityWithPerson(profile.channel, profile.externalId);
     if (known) {
       const { identity, person: p } = known;
-      const nameChanged = Boolean(profile.displayName) && profile.displayName !== profile.externalId && p.displayName === profile.externalId;
       const addressSame = !profile.address || canonicalJson(profile.address) === canonicalJson(identity.address);
       const fresh = this.now().getTime() - identity.updatedAt.getTime() < IDENTITY_REFRESH_MS;
-      if (!nameChanged && (!reportedZone || reportedZone === p.timeZone) && addressSame && fresh) return this.actorFor(p, [key]);
+      if (Object.keys(patchFor(p)).length === 0 && addressSame && fresh) return this.actorFor(p, [key]);
     }
     const person = await this.retry(() =>
       this.store.transaction(async (tx) => {
@@ -230,13 +241,7 @@ export class OnboardingService {
             p = { ...created, passwordHash: null, activatedAt: null };
           }
         }
-        // Keep what the channel knows current: people move (and travel), and a person first
-        // named by a bare id (a Slack profile that could not be read) gets their real name.
-        // Written only when it changed, so an ordinary message costs no update.
-        const patch: { timeZone?: string; displayName?: string } = {};
-        if (reportedZone && reportedZone !== p.timeZone) patch.timeZone = reportedZone;
-        const reportedName = profile.displayName.slice(0, 200);
-        if (reportedName && reportedName !== profile.externalId && p.displayName === profile.externalId) patch.displayName = reportedName;
+        const patch = patchFor(p);
         if (Object.keys(patch).length > 0) {
           await tx.updatePerson(p.id, patch);
           p = { ...p, ...patch };
@@ -277,25 +282,25 @@ export class OnboardingService {
 
   /** The organizations an administrator registers, each with its programs. */
   async overview(actor: Actor): Promise<OrganizationStatus[]> {
-    const orgs = await this.store.organizationsOf(actor.personId);
-    return Promise.all(orgs.map((o) => this.organizationStatus(this.store, o)));
+    return this.organizationStatuses(await this.store.organizationsOf(actor.personId));
   }
 
-  private async organizationStatus(tx: StoreTx, org: OrganizationRecord): Promise<OrganizationStatus> {
-    const programs = await tx.programsOf(org.id);
-    const workflows = await tx.getWorkflows([org.id, ...programs.map((p) => p.id)]);
-    const byId = new Map(workflows.map((w) => [w.entityId, w]));
+  /** Organizations with their programs and states: three queries for all of them, not per organization. */
+  private async organizationStatuses(orgs: readonly OrganizationRecord[]): Promise<OrganizationStatus[]> {
+    const programs = await this.store.programsOfMany(orgs.map((o) => o.id));
+    const workflows = new Map((await this.store.getWorkflows([...orgs.map((o) => o.id), ...programs.map((p) => p.id)])).map((w) => [w.entityId, w]));
     const statusOf = (kind: EntityKind, id: string, name: string): EntityStatus => {
-      const w = byId.get(id);
+      const w = workflows.get(id);
       if (!w) throw new Error(`no workflow for ${kind} ${id}`);
       return entityStatus(kind, id, name, w);
     };
-    return {
-      ...statusOf('organization', org.id, org.displayName),
-      adminPersonId: org.adminPersonId,
-      programs: programs.map((p) => statusOf('program', p.id, p.displayName)),
-    };
+    return orgs.map((o) => ({
+      ...statusOf('organization', o.id, o.displayName),
+      adminPersonId: o.adminPersonId,
+      programs: programs.filter((p) => p.organizationId === o.id).map((p) => statusOf('program', p.id, p.displayName)),
+    }));
   }
+
 
   /**
    * Support look-up: organization name (case and accents ignored, part of the name is
@@ -330,24 +335,8 @@ export class OnboardingService {
     // Ten organizations at most, each with its programs, states and last ten events: a few
     // queries for all of them rather than a few per organization.
     const shown = visible.slice(0, 10);
-    const programs = await this.store.programsOfMany(shown.map((o) => o.id));
-    const programIds = (orgId: string) => programs.filter((p) => p.organizationId === orgId).map((p) => p.id);
-    // States and histories do not depend on each other: read together.
-    const [states, events] = await Promise.all([
-      this.store.getWorkflows([...shown.map((o) => o.id), ...programs.map((p) => p.id)]),
-      Promise.all(shown.map((o) => this.store.history([o.id, ...programIds(o.id)], 10))),
-    ]);
-    const workflows = new Map(states.map((w) => [w.entityId, w]));
-    const statusOf = (kind: EntityKind, id: string, name: string): EntityStatus => {
-      const w = workflows.get(id);
-      if (!w) throw new Error(`no workflow for ${kind} ${id}`);
-      return entityStatus(kind, id, name, w);
-    };
-    const statuses: OrganizationStatus[] = shown.map((o) => ({
-      ...statusOf('organization', o.id, o.displayName),
-      adminPersonId: o.adminPersonId,
-      programs: programs.filter((p) => p.organizationId === o.id).map((p) => statusOf('program', p.id, p.displayName)),
-    }));
+    const statuses = await this.organizationStatuses(shown);
+    const events = await Promise.all(statuses.map((st) => this.store.history([st.id, ...st.programs.map((p) => p.id)], 10)));
     const names = await this.actorNames(events.flat());
     return statuses.map((s, i) => ({ ...s, history: (events[i] ?? []).map((r) => ({ ...r, actorName: r.actorId ? (names.get(r.actorId) ?? r.actorId) : null })) }));
   }

@@ -10,7 +10,12 @@ const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 export function cleanText(value: string): string {
-  return value.replace(CONTROLS, '').replace(LONE_SURROGATE, '\ufffd');
+  return wellFormed(value.replace(CONTROLS, ''));
+}
+
+/** Lone surrogates (which UTF-8 cannot encode) replaced by U+FFFD; everything else kept. */
+export function wellFormed(value: string): string {
+  return value.replace(LONE_SURROGATE, '\ufffd');
 }
 
 /** `cleanText` on every string inside a JSON-like value (keys included); other values as they are. */

@@ -1,3 +1,4 @@
+import { wellFormed } from '../domain/clean-text.ts';
 import type { Lang, Localized } from '../domain/lang.ts';
 
 /**
@@ -32,9 +33,6 @@ const ESCAPES: Record<string, string> = {
   "'": '&#39;',
 };
 
-/** NUL and lone UTF-16 surrogates: HTML cannot carry the first, UTF-8 cannot encode the others. */
-// eslint-disable-next-line no-control-regex -- finding NUL is the point
-const UNREPRESENTABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
  * Escapes text for use as element content or as a (quoted) attribute value. What a page
@@ -42,7 +40,8 @@ const UNREPRESENTABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\
  * browser would read it, so pages stay well-formed whatever a person sent.
  */
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c).replace(UNREPRESENTABLE, '\ufffd');
+  // HTML cannot carry NUL (U+FFFD, as a browser reads it); lone surrogates become U+FFFD too.
+  return wellFormed(value.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c).replaceAll('\u0000', '\ufffd'));
 }
 
 function toHtml(value: HtmlValue): string {

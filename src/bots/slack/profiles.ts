@@ -40,11 +40,6 @@ export type SlackProfiles = {
 
 const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 
-/** True when the runtime knows this IANA zone (Slack may report one Node's ICU does not). */
-export function isValidTimeZone(timeZone: string): boolean {
-  return knowsTimeZone(timeZone);
-}
-
 /** The profile in a `users.info` answer, or null when it names no user. */
 export function profileFrom(answer: unknown, userId: string): SlackProfile | null {
   if (!isRecord(answer) || answer['ok'] === false || !isRecord(answer['user'])) return null;
@@ -55,7 +50,8 @@ export function profileFrom(answer: unknown, userId: string): SlackProfile | nul
   const locale = str(user['locale']);
   return {
     displayName: displayName.slice(0, 200),
-    timeZone: isValidTimeZone(tz) ? tz : undefined,
+    // Slack may report a zone Node's ICU does not know.
+    timeZone: knowsTimeZone(tz) ? tz : undefined,
     // A BCP 47 tag such as `fr-CA`; anything else is ignored rather than trusted.
     locale: /^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/.test(locale) ? locale : undefined,
   };
