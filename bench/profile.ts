@@ -10,15 +10,13 @@
  *   npm run bench:profile -- --admins 40 --pglite
  *   node --cpu-prof --import tsx bench/profile.ts   # with a CPU profile
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startApp } from '../src/app.ts';
 import { parseConfig } from '../src/config.ts';
-import { pgConfigFromUrl } from '../src/store/database.ts';
-import { BENCH_ANSWERS } from './protocol.ts';
+import { BENCH_ANSWERS, scratchDatabase } from './protocol.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {
@@ -48,17 +46,8 @@ pg.Client.prototype.query = function (this: pg.Client, ...rest: unknown[]) {
 
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oa-profile-'));
-  let databaseUrl: string | undefined;
-  const name = `oa_profile_${randomBytes(5).toString('hex')}`;
-  if (!usePglite) {
-    const admin = new pg.Client(pgConfigFromUrl(adminUrl));
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-  }
+  const scratch = usePglite ? undefined : await scratchDatabase(adminUrl, 'oa_profile');
+  const databaseUrl = scratch?.url;
   const config = parseConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'error', OUTBOX_WORKER: 'false', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
   const app = await startApp(config);
   const by = new Map<string, { turns: number; statements: number; ms: number }>();
@@ -79,12 +68,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await app.stop();
-    if (databaseUrl) {
-      const admin = new pg.Client(pgConfigFromUrl(adminUrl));
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    }
+    await scratch?.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   console.log(`| turn | turns | SQL statements / turn | ms / turn |\n| --- | ---: | ---: | ---: |`);

@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import pg from 'pg';
+import { pgConfigFromUrl } from '../src/store/database.ts';
 
 /** What the bench's scripts share (bench/run.ts, bench/load.ts, bench/profile.ts, bench/scale.ts). */
 export const BENCH_SECRET = 'bench-signing-secret';
@@ -68,4 +71,22 @@ export async function freePort(): Promise<number> {
     });
     s.on('error', reject);
   });
+}
+
+/** A fresh database on the server at `adminUrl` for one run, and how to drop it afterwards. */
+export async function scratchDatabase(adminUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client(pgConfigFromUrl(adminUrl));
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }

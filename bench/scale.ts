@@ -16,7 +16,6 @@
  *   npm run bench:scale -- --orgs 20000
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +26,7 @@ import { parseConfig } from '../src/config.ts';
 import type { Actor, FormRef } from '../src/core/onboarding-service.ts';
 import { pgConfigFromUrl } from '../src/store/database.ts';
 import { makeOrganizationAnswers, makeProgramAnswers } from '../test/forms/fixtures.ts';
-import { freePort } from './protocol.ts';
+import { freePort, scratchDatabase } from './protocol.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -51,24 +50,6 @@ function percentiles(samples: number[]): { p50: number; p95: number; p99: number
 }
 const ms = (n: number) => n.toFixed(1);
 
-async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `oa_scale_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client(pgConfigFromUrl(adminUrl));
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client(pgConfigFromUrl(adminUrl));
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 async function inProcessApp(databaseUrl: string): Promise<RunningApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oa-scale-'));
@@ -205,8 +186,8 @@ async function main(): Promise<void> {
     lines.push(line);
     console.log(line);
   };
-  const empty = await createDatabase();
-  const db = await createDatabase();
+  const empty = await scratchDatabase(adminUrl, 'oa_scale');
+  const db = await scratchDatabase(adminUrl, 'oa_scale');
   try {
     // The empty database: start-up and memory for comparison.
     const emptyApp = await inProcessApp(empty.url);
